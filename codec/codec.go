@@ -1,0 +1,20 @@
+// Package codec holds what every part of upcase-gnet agrees on: the read
+// bound, the client's chunk, its message and the byte-exact ASCII uppercase
+// that both server engines apply, so that for the same bytes in they send the
+// same bytes out.
+package codec
+
+const (
+	// MaxRead is the most bytes a server processes per read, as the original
+	// server's recv(1024).
+	MaxRead = 1024
+
+	// ChunkSize is the size of each write of the conventional client.
+	ChunkSize = len(Message)
+
+	// Message is what the conventional client sends, over and over.
+	Message = "capitalize this!"
+)
+
+// Uppered is Message as every server sends it back.
+const Uppered = "CAPITALIZE THIS!"
