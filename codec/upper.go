@@ -62,6 +62,7 @@ func lowerMask(w uint64) uint64 {
 	gt := x + lanes07*(0x80-'z'-1)
 	return ((ge ^ gt) &^ w & lanes80) >> 2 // 0x80 >> 2 == 0x20
 }
+
 // upperByByte is the plain byte-at-a-time loop that Upper must match; the
 // fuzz test and the benchmark use it as the reference.
 func upperByByte(b []byte) []byte {

@@ -1,0 +1,43 @@
+// Command upcase-gnet serves, drives and compares the uppercase echo server
+// of the classic socket-deadlock example, on gnet's event loop or one
+// goroutine per connection.
+//
+//	upcase-gnet serve [--engine gnet|goroutine] ...
+//	upcase-gnet client [--duplex] [BYTES]
+//	upcase-gnet load --conns 10000 --mode pingpong ...
+//	upcase-gnet compare ...
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	app := &cli.App{
+		Name:  "upcase-gnet",
+		Usage: "an uppercase echo server on gnet's event loop, its goroutine-per-connection twin, and the tools to compare them",
+		Commands: []*cli.Command{
+			serveCommand(),
+			clientCommand(),
+			loadCommand(),
+			compareCommand(),
+		},
+		// Errors are printed once, below, as one line.
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "upcase-gnet:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode is the code a command asked for with cli.Exit, or 1.
+func exitCode(err error) int {
+	if ec, ok := err.(cli.ExitCoder); ok && ec.ExitCode() != 0 {
+		return ec.ExitCode()
+	}
+	return 1
+}

@@ -1,0 +1,235 @@
+// Package server serves the uppercase echo of the classic teaching example on
+// one of two engines behind one Config and one shape: gnet v2's event loop
+// (Gnet) or one goroutine per connection on Go's net package (Goroutine).
+// Both use package codec, so for the same bytes in they send the same bytes
+// out.
+//
+// The package never prints: it logs through Config.Logger, reports each
+// connection through Config.Hooks and counts everything in Stats.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/codec"
+)
+
+// Engine names a server engine.
+type Engine string
+
+const (
+	// Gnet serves every connection from gnet v2's event loops.
+	Gnet Engine = "gnet"
+	// Goroutine serves each connection from its own goroutine with blocking
+	// reads and writes, as the original Python server does.
+	Goroutine Engine = "goroutine"
+)
+
+// ParseEngine turns a name into an Engine.
+func ParseEngine(name string) (Engine, error) {
+	switch e := Engine(name); e {
+	case Gnet, Goroutine:
+		return e, nil
+	}
+	return "", fmt.Errorf("server: unknown engine %q (want %q or %q)", name, Gnet, Goroutine)
+}
+
+// Defaults used where a Config field is zero.
+const (
+	// DefaultAddress is the original example's address.
+	DefaultAddress = "127.0.0.1:1060"
+	// DefaultMaxBuffer is the per-connection memory budget.
+	DefaultMaxBuffer = 64 << 20
+	// DefaultDrainTimeout bounds a graceful stop.
+	DefaultDrainTimeout = 5 * time.Second
+	// NoLimit as Config.MaxBuffer switches the budget off.
+	NoLimit = -1
+)
+
+// Config configures a server. The zero value serves the gnet engine on
+// DefaultAddress with the original's 1024-byte reads.
+type Config struct {
+	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
+	Network string
+	// Address is host:port for TCP (port 0 picks a free port; the bound
+	// address is Server.Addr) or a socket path for "unix".
+	Address string
+	// Engine selects the engine; empty means Gnet.
+	Engine Engine
+	// Loops is the number of gnet event loops; 0 means one per CPU.
+	Loops int
+	// ReadSize is the most bytes processed per read event; 0 means
+	// codec.MaxRead, the original's 1024.
+	ReadSize int
+	// MaxBuffer bounds what one connection may hold, input not yet
+	// processed and output not yet sent together; a connection over it is
+	// closed and logged. 0 means DefaultMaxBuffer, NoLimit means no bound.
+	// The goroutine engine never holds more than ReadSize, so only the gnet
+	// engine can reach it.
+	MaxBuffer int64
+	// MaxConns bounds the connections open at once; a connection past it is
+	// closed at once, counted and logged. 0 means DefaultMaxConns().
+	MaxConns int
+	// IdleTimeout closes a connection with no traffic either way for that
+	// long; 0 means never.
+	IdleTimeout time.Duration
+	// WriteTimeout, on the goroutine engine, closes a connection whose write
+	// has not completed in that long: the original's deadlock becomes a
+	// logged close. 0 means never, the faithful behaviour.
+	WriteTimeout time.Duration
+	// DrainTimeout bounds a graceful stop: after the context given to Start
+	// is cancelled, data already read goes back out for at most this long.
+	// 0 means DefaultDrainTimeout.
+	DrainTimeout time.Duration
+	// Logger receives the server's log lines; nil discards them.
+	Logger *slog.Logger
+	// Hooks, where set, are told of each connection's progress.
+	Hooks Hooks
+}
+
+// Hooks are optional per-connection callbacks, for progress output like the
+// original's. They run on the engine's own goroutines (the gnet event loop
+// included), so they must be quick and safe for concurrent use.
+type Hooks struct {
+	// Open is called when a connection is accepted and admitted.
+	Open func(remote net.Addr)
+	// Progress is called after each processed read with the connection's
+	// running total of bytes processed.
+	Progress func(remote net.Addr, processed int64)
+	// Close is called once when a connection is finished, with its total
+	// bytes processed, why it closed and the error, if any.
+	Close func(remote net.Addr, processed int64, reason CloseReason, err error)
+}
+
+// CloseReason says why a connection was closed.
+type CloseReason string
+
+// The reasons a connection closes.
+const (
+	ClosedPeer    CloseReason = "peer"    // the client closed or shut down its side
+	ClosedIdle    CloseReason = "idle"    // no traffic for Config.IdleTimeout
+	ClosedBudget  CloseReason = "budget"  // over Config.MaxBuffer
+	ClosedDrain   CloseReason = "drain"   // the server stopped
+	ClosedError   CloseReason = "error"   // a read or write failed (reset, timeout)
+	ClosedRefused CloseReason = "refused" // over Config.MaxConns
+)
+
+// withDefaults returns c with its zero fields filled in, or an error for a
+// value that cannot work.
+func (c Config) withDefaults() (Config, error) {
+	if c.Network == "" {
+		c.Network = "tcp"
+	}
+	switch c.Network {
+	case "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return c, fmt.Errorf("server: unsupported network %q", c.Network)
+	}
+	if c.Address == "" {
+		c.Address = DefaultAddress
+	}
+	if c.Engine == "" {
+		c.Engine = Gnet
+	}
+	if _, err := ParseEngine(string(c.Engine)); err != nil {
+		return c, err
+	}
+	if c.Loops < 0 {
+		return c, fmt.Errorf("server: loops must not be negative, got %d", c.Loops)
+	}
+	if c.ReadSize == 0 {
+		c.ReadSize = codec.MaxRead
+	}
+	if c.ReadSize < 1 || c.ReadSize > 1<<20 {
+		return c, fmt.Errorf("server: read size must be 1 to 1048576 bytes, got %d", c.ReadSize)
+	}
+	switch {
+	case c.MaxBuffer == 0:
+		c.MaxBuffer = DefaultMaxBuffer
+	case c.MaxBuffer < 0:
+		c.MaxBuffer = NoLimit
+	case c.MaxBuffer < int64(c.ReadSize):
+		return c, fmt.Errorf("server: max buffer %d is below the read size %d", c.MaxBuffer, c.ReadSize)
+	}
+	if c.MaxConns < 0 {
+		return c, fmt.Errorf("server: max conns must not be negative, got %d", c.MaxConns)
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns()
+	}
+	if c.IdleTimeout < 0 || c.WriteTimeout < 0 || c.DrainTimeout < 0 {
+		return c, errors.New("server: timeouts must not be negative")
+	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// Server is a running server. Start makes one.
+type Server struct {
+	cfg   Config
+	addr  net.Addr
+	stats *counters
+	done  chan struct{}
+	err   error
+}
+
+// engine is what each engine's start function hands back: it serves until
+// ctx is cancelled, then drains for at most cfg.DrainTimeout.
+type engine interface {
+	// wait blocks until the engine has stopped and drained.
+	wait() error
+}
+
+// Start binds cfg's address and serves it in the background until ctx is
+// cancelled, then stops gracefully: it stops accepting, lets data already
+// read go back out for at most cfg.DrainTimeout, and closes everything. It
+// returns once the address accepts connections, or the bind error.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, stats: newCounters(cfg.Engine), done: make(chan struct{})}
+	var eng engine
+	switch cfg.Engine {
+	case Gnet:
+		eng, s.addr, err = startGnet(ctx, &s.cfg, s.stats)
+	case Goroutine:
+		eng, s.addr, err = startGoroutine(ctx, &s.cfg, s.stats)
+	}
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		s.err = eng.wait()
+		close(s.done)
+	}()
+	return s, nil
+}
+
+// Addr is the address the server is bound to, with the real port when the
+// configured port was 0.
+func (s *Server) Addr() net.Addr { return s.addr }
+
+// Config is the configuration in force, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Done is closed once the server has stopped and drained.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Wait blocks until the server has stopped and drained, and returns the
+// error that stopped it, if it was not the cancelled context.
+func (s *Server) Wait() error {
+	<-s.done
+	return s.err
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"sync/atomic"
+)
+
+// Stats is a snapshot of a server's counters. Counters only grow; Open and
+// Buffered are gauges.
+type Stats struct {
+	Engine Engine `json:"engine"`
+	// Open is the connections open now, including those finishing their
+	// echo after the client shut down its side.
+	Open int64 `json:"open"`
+	// Accepted counts connections admitted; Refused those closed at once
+	// because MaxConns were open.
+	Accepted uint64 `json:"accepted"`
+	Refused  uint64 `json:"refused"`
+	// Closed counts finished connections by reason (ClosedRefused excluded).
+	Closed map[CloseReason]uint64 `json:"closed"`
+	// BytesIn counts bytes read from clients, BytesOut bytes written back.
+	BytesIn  uint64 `json:"bytes_in"`
+	BytesOut uint64 `json:"bytes_out"`
+	// Buffered is the bytes held now: input read but not processed, output
+	// processed but not sent.
+	Buffered int64 `json:"buffered"`
+	// Undelivered counts bytes read from clients that never went back,
+	// each loss logged with its reason (a reset, the budget, the drain
+	// deadline).
+	Undelivered uint64 `json:"undelivered"`
+	// Events counts read events processed (OnTraffic calls that processed
+	// bytes, or reads on the goroutine engine).
+	Events uint64 `json:"events"`
+}
+
+// counters is the live, concurrency-safe form of Stats, shared by both
+// engines.
+type counters struct {
+	engine      Engine
+	open        atomic.Int64
+	accepted    atomic.Uint64
+	refused     atomic.Uint64
+	closed      [len(closeReasons)]atomic.Uint64
+	bytesIn     atomic.Uint64
+	bytesOut    atomic.Uint64
+	buffered    atomic.Int64
+	undelivered atomic.Uint64
+	events      atomic.Uint64
+}
+
+// closeReasons lists the reasons counted in Stats.Closed, in index order.
+var closeReasons = [...]CloseReason{ClosedPeer, ClosedIdle, ClosedBudget, ClosedDrain, ClosedError}
+
+func newCounters(e Engine) *counters { return &counters{engine: e} }
+
+// close counts a finished connection.
+func (c *counters) close(r CloseReason) {
+	for i, cr := range closeReasons {
+		if cr == r {
+			c.closed[i].Add(1)
+			return
+		}
+	}
+}
+
+// Stats returns a snapshot of the server's counters.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+func (c *counters) snapshot() Stats {
+	st := Stats{
+		Engine:      c.engine,
+		Open:        c.open.Load(),
+		Accepted:    c.accepted.Load(),
+		Refused:     c.refused.Load(),
+		Closed:      make(map[CloseReason]uint64, len(closeReasons)),
+		BytesIn:     c.bytesIn.Load(),
+		BytesOut:    c.bytesOut.Load(),
+		Buffered:    c.buffered.Load(),
+		Undelivered: c.undelivered.Load(),
+		Events:      c.events.Load(),
+	}
+	for i, r := range closeReasons {
+		st.Closed[r] = c.closed[i].Load()
+	}
+	return st
+}
