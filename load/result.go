@@ -34,8 +34,8 @@ type Result struct {
 
 	Errors map[string]uint64 `json:"errors"` // "mismatch", "short", "reset", "timeout", ... by kind
 
-	GeneratorCPU      time.Duration `json:"generator_cpu"`            // user+system CPU of the generator process(es) (ns)
-	GeneratorCPUPerMs float64       `json:"generator_cpu_us_per_msg"` // microseconds of generator CPU per message
+	GeneratorCPU       time.Duration `json:"generator_cpu"`            // user+system CPU of the generator process(es) (ns)
+	GeneratorCPUPerMsg float64       `json:"generator_cpu_us_per_msg"` // microseconds of generator CPU per message
 
 	// Histogram is the encoded HDR histogram of round-trip latency, so that
 	// results from several workers merge exactly.
