@@ -1,12 +1,398 @@
 package server
 
+// The goroutine engine is the Python original on Go's net package: one
+// goroutine per connection, a blocking read of at most ReadSize bytes, the
+// uppercase written back in full, repeat. It never reads while a write
+// blocks, so a client that sends everything before it reads deadlocks with
+// it once the socket buffers are full, exactly as with the original; in
+// exchange it never holds more than one read per connection. WriteTimeout
+// and IdleTimeout turn that deadlock into a logged close, and a graceful
+// stop bounds it by DrainTimeout.
+
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/codec"
 )
 
-// startGoroutine is a placeholder until the goroutine engine lands.
+// Accept back-off: after a failed accept (EMFILE, ENFILE, ...) the engine
+// waits before trying again, so that it does not spin on an error that only
+// a closing connection can clear, and logs at most once a second.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+	acceptLogEvery   = time.Second
+)
+
+// startGoroutine binds cfg's address and serves it with the goroutine engine
+// until ctx is cancelled.
 func startGoroutine(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
-	return nil, nil, errors.New("server: goroutine engine not implemented yet")
+	ln, err := listen(cfg.Network, cfg.Address)
+	if err != nil {
+		return nil, nil, err
+	}
+	return serveGoroutine(ctx, cfg, st, ln), ln.Addr(), nil
+}
+
+// goroutineEngine is a running goroutine engine.
+type goroutineEngine struct {
+	cfg      *Config
+	st       *counters
+	ln       net.Listener
+	refusals refusalLog
+
+	// stopped is closed when the stop begins, to cut an accept back-off
+	// short.
+	stopped    chan struct{}
+	acceptDone chan struct{}
+	// serving counts connection goroutines; wait waits for them once the
+	// accept loop, the only place that adds to it, has ended.
+	serving sync.WaitGroup
+
+	mu       sync.Mutex // guards the fields below
+	stopping bool
+	drainBy  time.Time
+	conns    map[*goroutineConn]struct{}
+}
+
+// serveGoroutine serves ln until ctx is cancelled. It is apart from
+// startGoroutine so that tests can hand it a listener whose Accept fails.
+func serveGoroutine(ctx context.Context, cfg *Config, st *counters, ln net.Listener) *goroutineEngine {
+	e := &goroutineEngine{
+		cfg:        cfg,
+		st:         st,
+		ln:         ln,
+		stopped:    make(chan struct{}),
+		acceptDone: make(chan struct{}),
+		conns:      make(map[*goroutineConn]struct{}),
+	}
+	cfg.Logger.Info("listening", "engine", Goroutine, "addr", ln.Addr().String(), "read_size", cfg.ReadSize)
+	go e.acceptLoop()
+	go func() {
+		<-ctx.Done()
+		e.stop()
+	}()
+	return e
+}
+
+// wait blocks until the accept loop and every connection goroutine have
+// ended, which a stop bounds by DrainTimeout.
+func (e *goroutineEngine) wait() error {
+	<-e.acceptDone
+	e.serving.Wait()
+	return nil
+}
+
+// acceptLoop accepts until the listener is closed by stop. Any other accept
+// error, running out of descriptors above all, only pauses it: a server
+// that stops serving because too many clients came is what this engine
+// must never do.
+func (e *goroutineEngine) acceptLoop() {
+	defer close(e.acceptDone)
+	var (
+		backoff  time.Duration
+		failures int
+		lastLog  time.Time
+	)
+	for {
+		c, err := e.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
+			failures++
+			if now := time.Now(); now.Sub(lastLog) >= acceptLogEvery {
+				e.cfg.Logger.Warn("accept failed; backing off and serving on",
+					"err", err, "failures", failures, "backoff", backoff, "open", e.st.open.Load())
+				failures, lastLog = 0, now
+			}
+			select {
+			case <-time.After(backoff):
+			case <-e.stopped:
+			}
+			continue
+		}
+		backoff = 0
+		e.handle(c)
+	}
+}
+
+// handle admits c and starts its goroutine, or closes it at once when
+// MaxConns are open.
+func (e *goroutineEngine) handle(c net.Conn) {
+	if !e.st.admit(e.cfg.MaxConns) {
+		c.Close()
+		e.refusals.refused(e.cfg.Logger, c.RemoteAddr(), e.cfg.MaxConns)
+		return
+	}
+	g := &goroutineConn{e: e, c: c, remote: c.RemoteAddr(), buf: make([]byte, e.cfg.ReadSize)}
+	e.mu.Lock()
+	e.conns[g] = struct{}{}
+	if e.stopping {
+		// Accepted in the instant before the listener closed: it drains
+		// like the others.
+		g.stop(e.drainBy)
+	}
+	e.serving.Add(1)
+	e.mu.Unlock()
+	go g.serve()
+}
+
+// stop closes the listener first, so that the address is free at once,
+// then tells every connection to drain by now + DrainTimeout.
+func (e *goroutineEngine) stop() {
+	e.ln.Close()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopping = true
+	e.drainBy = time.Now().Add(e.cfg.DrainTimeout)
+	close(e.stopped)
+	for g := range e.conns {
+		g.stop(e.drainBy)
+	}
+	e.cfg.Logger.Info("stopping: listener closed, draining connections",
+		"engine", Goroutine, "open", len(e.conns), "drain_timeout", e.cfg.DrainTimeout)
+}
+
+// forget removes a finished connection.
+func (e *goroutineEngine) forget(g *goroutineConn) {
+	e.mu.Lock()
+	delete(e.conns, g)
+	e.mu.Unlock()
+	e.serving.Done()
+}
+
+// goroutineConn is one connection and the goroutine that serves it.
+type goroutineConn struct {
+	e         *goroutineEngine
+	c         net.Conn
+	remote    net.Addr
+	buf       []byte
+	processed int64
+
+	// mu orders the deadlines that the connection's goroutine sets with
+	// those that stop sets from another goroutine, so that a refreshed idle
+	// deadline never undoes the interruption of a stop.
+	mu            sync.Mutex
+	draining      bool
+	drainBy       time.Time
+	writeDeadline time.Time
+}
+
+// stop makes the connection drain: a blocked read returns at once, and a
+// write in progress may go on until drainBy.
+func (g *goroutineConn) stop(drainBy time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.draining {
+		return
+	}
+	g.draining, g.drainBy = true, drainBy
+	// A deadline in the past wakes the blocked read; echo tells this from an
+	// idle timeout by the draining flag.
+	g.c.SetReadDeadline(time.Now())
+	if g.writeDeadline.IsZero() || drainBy.Before(g.writeDeadline) {
+		g.c.SetWriteDeadline(drainBy)
+		g.writeDeadline = drainBy
+	}
+}
+
+// serve runs the connection from admission to close.
+func (g *goroutineConn) serve() {
+	defer g.e.forget(g)
+	cfg := g.e.cfg
+	if cfg.Hooks.Open != nil {
+		cfg.Hooks.Open(g.remote)
+	}
+	cfg.Logger.Debug("connection open", "remote", addrString(g.remote))
+	reason, err := g.echo()
+	if reason == ClosedDrain {
+		g.linger()
+	}
+	g.c.Close()
+	g.e.st.finish(reason)
+	if cfg.Hooks.Close != nil {
+		cfg.Hooks.Close(g.remote, g.processed, reason, err)
+	}
+	level := slog.LevelDebug
+	if reason == ClosedIdle || reason == ClosedError {
+		level = slog.LevelInfo
+	}
+	cfg.Logger.Log(context.Background(), level, "connection closed",
+		"remote", addrString(g.remote), "reason", reason, "processed", g.processed, "err", err)
+}
+
+// echo is the original's loop: read at most ReadSize bytes, uppercase them,
+// write them all back, until the peer's EOF, an error, a timeout or a stop.
+func (g *goroutineConn) echo() (CloseReason, error) {
+	st, hooks := g.e.st, g.e.cfg.Hooks
+	for {
+		if g.armRead() {
+			return ClosedDrain, nil
+		}
+		n, err := g.c.Read(g.buf)
+		if n > 0 {
+			st.bytesIn.Add(uint64(n))
+			st.events.Add(1)
+			st.buffered.Add(int64(n))
+			codec.Upper(g.buf[:n])
+			if reason, err := g.write(g.buf[:n]); err != nil {
+				return reason, err
+			}
+			g.processed += int64(n)
+			if hooks.Progress != nil {
+				hooks.Progress(g.remote, g.processed)
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, io.EOF):
+			return ClosedPeer, nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if g.isDraining() {
+				return ClosedDrain, nil
+			}
+			return ClosedIdle, err
+		default:
+			return ClosedError, err
+		}
+	}
+}
+
+// armRead refreshes the idle deadline before a read, unless the connection
+// is draining, which it reports.
+func (g *goroutineConn) armRead() (draining bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.draining {
+		return true
+	}
+	if idle := g.e.cfg.IdleTimeout; idle > 0 {
+		g.c.SetReadDeadline(time.Now().Add(idle))
+	}
+	return false
+}
+
+func (g *goroutineConn) isDraining() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.draining
+}
+
+// write writes p in full, as sendall does, bounded only by the timeouts
+// that are set: none by default, so a client that does not read blocks it
+// for ever, which is the original's deadlock. Bytes it cannot write are
+// counted as undelivered and logged with the reason.
+func (g *goroutineConn) write(p []byte) (CloseReason, error) {
+	st := g.e.st
+	start := time.Now()
+	for {
+		g.armWrite(start)
+		n, err := g.c.Write(p)
+		st.bytesOut.Add(uint64(n))
+		st.buffered.Add(-int64(n))
+		p = p[n:]
+		if err == nil {
+			return "", nil
+		}
+		reason, why := g.writeFailure(err, start, n > 0)
+		if reason == "" {
+			continue
+		}
+		lost := len(p)
+		st.buffered.Add(-int64(lost))
+		st.undelivered.Add(uint64(lost))
+		g.e.cfg.Logger.Warn("bytes read but not written back",
+			"remote", addrString(g.remote), "bytes", lost, "why", why, "err", err)
+		return reason, err
+	}
+}
+
+// armWrite sets the write deadline to the earliest of the idle timeout from
+// now, the write timeout from the start of this write and the drain
+// deadline, or none.
+func (g *goroutineConn) armWrite(start time.Time) {
+	cfg := g.e.cfg
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var d time.Time
+	earliest := func(t time.Time) {
+		if d.IsZero() || t.Before(d) {
+			d = t
+		}
+	}
+	if cfg.IdleTimeout > 0 {
+		earliest(time.Now().Add(cfg.IdleTimeout))
+	}
+	if cfg.WriteTimeout > 0 {
+		earliest(start.Add(cfg.WriteTimeout))
+	}
+	if g.draining {
+		earliest(g.drainBy)
+	}
+	if !d.Equal(g.writeDeadline) {
+		g.c.SetWriteDeadline(d)
+		g.writeDeadline = d
+	}
+}
+
+// writeFailure says why a write that began at start failed, or returns an
+// empty reason when it should go on: under an idle timeout, a write that
+// moved bytes before its deadline is traffic, not idleness.
+func (g *goroutineConn) writeFailure(err error, start time.Time, progressed bool) (reason CloseReason, why string) {
+	cfg := g.e.cfg
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return ClosedError, "the write failed (the client reset or closed the connection)"
+	}
+	now := time.Now()
+	g.mu.Lock()
+	draining, drainBy := g.draining, g.drainBy
+	g.mu.Unlock()
+	switch {
+	case draining && !now.Before(drainBy):
+		return ClosedDrain, "the drain timeout passed before the client read its replies"
+	case cfg.WriteTimeout > 0 && now.Sub(start) >= cfg.WriteTimeout:
+		return ClosedError, "deadlock: the client has not read its replies for the write timeout " +
+			cfg.WriteTimeout.String() + ", and this server, like the original, does not read while a write blocks"
+	case cfg.IdleTimeout > 0 && progressed:
+		return "", ""
+	case cfg.IdleTimeout > 0:
+		return ClosedIdle, "no traffic either way for the idle timeout " + cfg.IdleTimeout.String() +
+			": the client reads none of its replies"
+	}
+	return ClosedError, "the write deadline passed"
+}
+
+// linger ends a drained connection without resetting it: it shuts down the
+// sending side, so the client reads every reply and then EOF, and reads and
+// discards what the client still sends until its EOF or the drain deadline.
+// Closing a socket with unread input would send a reset instead, which can
+// destroy replies the client has not read yet.
+func (g *goroutineConn) linger() {
+	if cw, ok := g.c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	g.mu.Lock()
+	g.c.SetReadDeadline(g.drainBy)
+	g.mu.Unlock()
+	var discarded int64
+	for {
+		n, err := g.c.Read(g.buf)
+		discarded += int64(n)
+		if err != nil {
+			break
+		}
+	}
+	if discarded > 0 {
+		g.e.cfg.Logger.Debug("discarded input sent after the stop",
+			"remote", addrString(g.remote), "bytes", discarded)
+	}
 }
