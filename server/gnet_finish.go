@@ -1,0 +1,157 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/upcase-gnet/upcase-gnet/codec"
+)
+
+// finish, in OnClose, hands the connection's unprocessed input, its unsent
+// output and a duplicate of its socket to a finisher goroutine. gnet closes
+// its own descriptor right after OnClose returns; the duplicate keeps the
+// socket open until the finisher is done. gnet's own outbound queue is empty
+// (this engine never uses it), so gnet's close writes nothing and drops
+// nothing.
+func (e *gnetEngine) finish(gc *gconn, c gnet.Conn, r CloseReason) {
+	// Pending output first, then the unprocessed input (uppercased by the
+	// finisher): gnet frees its buffers after OnClose, so copy now.
+	data := make([]byte, len(gc.out)+c.InboundBuffered())
+	done := copy(data, gc.out)
+	_, _ = c.Read(data[done:])
+	gc.releaseOut()
+	fd, err := c.Dup()
+	if err != nil {
+		if len(data) > 0 {
+			e.lost(gc, int64(len(data)), "cannot duplicate the socket to finish the echo", err)
+		}
+		e.done(gc, ClosedError, err)
+		return
+	}
+	// Dup shares the O_NONBLOCK socket, so os.NewFile puts it on Go's
+	// poller. (File.Fd would switch the shared socket to blocking mode and
+	// block gnet's loop: never call it here.)
+	f := os.NewFile(uintptr(fd), "upcase-gnet-finisher")
+	e.fin.start(&finisher{e: e, gc: gc, f: f, data: data, upper: done, reason: r})
+}
+
+// finisher completes one connection's echo on Go's poller.
+type finisher struct {
+	e      *gnetEngine
+	gc     *gconn
+	f      *os.File
+	data   []byte // to send: processed output, then input from upper on
+	upper  int    // where the input not yet uppercased starts in data
+	reason CloseReason
+}
+
+func (fn *finisher) run() {
+	e, gc := fn.e, fn.gc
+	defer fn.f.Close()
+	e.st.buffered.Add(int64(len(fn.data)) - gc.heldNow)
+	gc.heldNow = int64(len(fn.data))
+
+	codec.Upper(fn.data[fn.upper:])
+	gc.processed += int64(len(fn.data) - fn.upper)
+	if err := fn.write(); err != nil {
+		e.lost(gc, int64(len(fn.data)), "could not finish the echo", err)
+		e.done(gc, ClosedError, err)
+		return
+	}
+	// The client sees EOF after the last byte. Then a lingering close: read
+	// and drop until the client closes (or the deadline), so that closing
+	// with unread input does not reset the connection under a reply the
+	// client has not read yet.
+	if rc, err := fn.f.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_WR) })
+	}
+	_ = fn.f.SetReadDeadline(e.fin.deadline(time.Now().Add(e.cfg.DrainTimeout)))
+	var sink [4096]byte
+	for {
+		if _, err := fn.f.Read(sink[:]); err != nil {
+			break
+		}
+	}
+	e.done(gc, fn.reason, nil)
+}
+
+// write sends fn.data in pieces, counting progress, until it is all gone, a
+// write fails, or no progress is made for Config.IdleTimeout (when set) or
+// by the drain deadline. What is left unsent stays in fn.data.
+func (fn *finisher) write() error {
+	e, gc := fn.e, fn.gc
+	for len(fn.data) > 0 {
+		var dl time.Time
+		if e.cfg.IdleTimeout > 0 {
+			dl = time.Now().Add(e.cfg.IdleTimeout)
+		}
+		_ = fn.f.SetWriteDeadline(e.fin.deadline(dl))
+		n, err := fn.f.Write(fn.data[:min(len(fn.data), highWater)])
+		fn.data = fn.data[n:]
+		e.st.bytesOut.Add(uint64(n))
+		e.st.buffered.Add(-int64(n))
+		gc.heldNow -= int64(n)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return fmt.Errorf("no progress by the deadline: %w", err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// finishers tracks the running finishers so that a graceful stop can bound
+// them by the drain deadline and wait for them.
+type finishers struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	running map[*finisher]struct{}
+	stopBy  time.Time // zero until the server stops
+}
+
+func (fs *finishers) start(fn *finisher) {
+	fs.mu.Lock()
+	if fs.running == nil {
+		fs.running = make(map[*finisher]struct{})
+	}
+	fs.running[fn] = struct{}{}
+	fs.wg.Add(1)
+	fs.mu.Unlock()
+	go func() {
+		defer fs.wg.Done()
+		fn.run()
+		fs.mu.Lock()
+		delete(fs.running, fn)
+		fs.mu.Unlock()
+	}()
+}
+
+// deadline is d, or the drain deadline when the server is stopping and that
+// comes first (a zero d means none).
+func (fs *finishers) deadline(d time.Time) time.Time {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if !fs.stopBy.IsZero() && (d.IsZero() || fs.stopBy.Before(d)) {
+		return fs.stopBy
+	}
+	return d
+}
+
+// stop bounds every running and future finisher by the drain deadline.
+func (fs *finishers) stop(by time.Time) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.stopBy = by
+	for fn := range fs.running {
+		_ = fn.f.SetDeadline(by)
+	}
+}
+
+func (fs *finishers) wait() { fs.wg.Wait() }
