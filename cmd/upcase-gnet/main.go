@@ -27,11 +27,21 @@ func main() {
 		},
 		// Errors are printed once, below, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   oneLineUsageError,
+	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = oneLineUsageError
 	}
 	if err := app.Run(os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "upcase-gnet:", err)
 		os.Exit(exitCode(err))
 	}
+}
+
+// oneLineUsageError reports a bad flag as one line and exit code 2,
+// instead of urfave/cli's usage text.
+func oneLineUsageError(_ *cli.Context, err error, _ bool) error {
+	return cli.Exit(err.Error()+" (see --help)", 2)
 }
 
 // exitCode is the code a command asked for with cli.Exit, or 1.

@@ -1,8 +1,132 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
-// serveCommand is a placeholder until the serve command lands.
+	"github.com/urfave/cli/v2"
+
+	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/server"
+)
+
+// serveCommand runs the uppercase server until SIGINT or SIGTERM.
 func serveCommand() *cli.Command {
-	return &cli.Command{Name: "serve", Action: func(*cli.Context) error { return cli.Exit("serve: not implemented yet", 2) }}
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the uppercase echo (gnet's event loop, or --engine goroutine)",
+		Description: `Listens on --host:--port (or --unix), reads at most --read-size bytes per
+event, and sends them back uppercased. The first line printed is
+"Listening at ADDR" (with the real port when --port is 0).`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "address to listen on (::1 for IPv6)", EnvVars: env("HOST")},
+			&cli.IntFlag{Name: "port", Value: 1060, Usage: "TCP port; 0 picks a free one", EnvVars: env("PORT")},
+			&cli.StringFlag{Name: "unix", Usage: "listen on this Unix socket path instead of TCP", EnvVars: env("UNIX")},
+			&cli.StringFlag{Name: "engine", Value: string(server.Gnet), Usage: "gnet or goroutine", EnvVars: env("ENGINE")},
+			&cli.IntFlag{Name: "loops", Usage: "gnet event loops (0 = one per CPU)", EnvVars: env("LOOPS")},
+			&cli.IntFlag{Name: "read-size", Value: codec.MaxRead, Usage: "most bytes processed per read event", EnvVars: env("READ_SIZE")},
+			&cli.GenericFlag{Name: "max-buffer", Value: newSizeFlag(server.DefaultMaxBuffer), Usage: "most bytes one connection may hold, input and output (0 = no limit)", EnvVars: env("MAX_BUFFER")},
+			&cli.IntFlag{Name: "max-conns", Usage: "most connections open at once (0 = the open-file limit less a margin)", EnvVars: env("MAX_CONNS")},
+			&cli.DurationFlag{Name: "idle-timeout", Usage: "close connections without traffic for this long (0 = never)", EnvVars: env("IDLE_TIMEOUT")},
+			&cli.DurationFlag{Name: "write-timeout", Usage: "goroutine engine: close a connection whose write blocks this long (0 = never, the original's deadlock)", EnvVars: env("WRITE_TIMEOUT")},
+			&cli.DurationFlag{Name: "drain-timeout", Value: server.DefaultDrainTimeout, Usage: "on SIGINT/SIGTERM, how long queued data may take to go out", EnvVars: env("DRAIN_TIMEOUT")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one summary line a second instead of per-connection lines", EnvVars: env("QUIET")},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (logs go to stderr)", EnvVars: env("LOG_FORMAT")},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: env("LOG_LEVEL")},
+		},
+		Action: serve,
+	}
+}
+
+func serve(c *cli.Context) error {
+	if c.Args().Present() {
+		return cli.Exit(fmt.Sprintf("serve takes no arguments, got %q", c.Args().First()), 2)
+	}
+	logger, err := newLogger(os.Stderr, c.String("log-format"), c.String("log-level"))
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	engine, err := server.ParseEngine(c.String("engine"))
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	maxBuffer := c.Generic("max-buffer").(*sizeFlag).Bytes()
+	if maxBuffer == 0 {
+		maxBuffer = server.NoLimit
+	}
+	cfg := server.Config{
+		Network:      "tcp",
+		Address:      net.JoinHostPort(c.String("host"), fmt.Sprint(c.Int("port"))),
+		Engine:       engine,
+		Loops:        c.Int("loops"),
+		ReadSize:     c.Int("read-size"),
+		MaxBuffer:    maxBuffer,
+		MaxConns:     c.Int("max-conns"),
+		IdleTimeout:  c.Duration("idle-timeout"),
+		WriteTimeout: c.Duration("write-timeout"),
+		DrainTimeout: c.Duration("drain-timeout"),
+		Logger:       logger,
+	}
+	if p := c.String("unix"); p != "" {
+		cfg.Network, cfg.Address = "unix", p
+	}
+	if cfg.ReadSize <= 0 {
+		return cli.Exit(fmt.Sprintf("--read-size must be at least 1, got %d", cfg.ReadSize), 2)
+	}
+	if cfg.DrainTimeout <= 0 {
+		return cli.Exit("--drain-timeout must be positive", 2)
+	}
+	out := c.App.Writer
+	quiet := c.Bool("quiet")
+	if !quiet {
+		cfg.Hooks = newOriginalOutput(out, cfg.ReadSize).hooks()
+	}
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.Start(ctx, cfg)
+	if err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	fmt.Fprintln(out, "Listening at", srv.Addr())
+	if quiet {
+		go summarize(ctx, out, srv, time.Second)
+	}
+	<-ctx.Done()
+	stop() // a second signal kills the process at once
+	logger.Info("stopping: draining connections", "drain_timeout", cfg.DrainTimeout)
+	if err := srv.Wait(); err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	st := srv.Stats()
+	logger.Info("stopped", "accepted", st.Accepted, "refused", st.Refused, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "undelivered", st.Undelivered)
+	return nil
+}
+
+// env names a flag's environment variable.
+func env(name string) []string { return []string{"UPCASE_GNET_" + name} }
+
+// summarize prints one line of server counters every period until ctx ends.
+func summarize(ctx context.Context, w interface{ Write([]byte) (int, error) }, srv *server.Server, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	prev, prevAt := srv.Stats(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			st := srv.Stats()
+			secs := now.Sub(prevAt).Seconds()
+			fmt.Fprintf(w, "open %d  accepted %d  refused %d  in %d B  out %d B  buffered %d B  rate in %.1f MB/s out %.1f MB/s\n",
+				st.Open, st.Accepted, st.Refused, st.BytesIn, st.BytesOut, st.Buffered,
+				float64(st.BytesIn-prev.BytesIn)/secs/1e6, float64(st.BytesOut-prev.BytesOut)/secs/1e6)
+			prev, prevAt = st, now
+		}
+	}
 }

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/server"
+)
+
+// progressEvery throttles the "bytes processed so far" line: the original
+// prints it on every recv, which is a terminal flood at 1 KiB a line.
+const progressEvery = 100 * time.Millisecond
+
+// originalOutput prints the original Python server's progress lines from
+// the server's hooks.
+type originalOutput struct {
+	w        io.Writer
+	readSize int
+
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func newOriginalOutput(w io.Writer, readSize int) *originalOutput {
+	return &originalOutput{w: w, readSize: readSize, last: make(map[string]time.Time)}
+}
+
+func (o *originalOutput) hooks() server.Hooks {
+	return server.Hooks{Open: o.open, Progress: o.progress, Close: o.close}
+}
+
+func (o *originalOutput) open(remote net.Addr) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fmt.Fprintf(o.w, "Processing up to %d bytes at a time from %s\n", o.readSize, remote)
+}
+
+func (o *originalOutput) progress(remote net.Addr, n int64) {
+	key := remote.String()
+	now := time.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if now.Sub(o.last[key]) < progressEvery {
+		return
+	}
+	o.last[key] = now
+	fmt.Fprintf(o.w, "\r%d bytes processed so far", n)
+}
+
+func (o *originalOutput) close(remote net.Addr, n int64, reason server.CloseReason, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.last, remote.String())
+	fmt.Fprintf(o.w, "\r%d bytes processed so far\n", n)
+	if reason == server.ClosedPeer {
+		fmt.Fprintln(o.w, "Completed processing")
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(o.w, "Closed (%s): %v\n", reason, err)
+		return
+	}
+	fmt.Fprintf(o.w, "Closed (%s)\n", reason)
+}
