@@ -49,8 +49,10 @@ type goroutineEngine struct {
 	refusals refusalLog
 
 	// stopped is closed when the stop begins, to cut an accept back-off
-	// short.
+	// short; stopDone when stop has returned, so that wait does not return
+	// while stop still logs.
 	stopped    chan struct{}
+	stopDone   chan struct{}
 	acceptDone chan struct{}
 	// serving counts connection goroutines; wait waits for them once the
 	// accept loop, the only place that adds to it, has ended.
@@ -70,6 +72,7 @@ func serveGoroutine(ctx context.Context, cfg *Config, st *counters, ln net.Liste
 		st:         st,
 		ln:         ln,
 		stopped:    make(chan struct{}),
+		stopDone:   make(chan struct{}),
 		acceptDone: make(chan struct{}),
 		conns:      make(map[*goroutineConn]struct{}),
 	}
@@ -82,9 +85,10 @@ func serveGoroutine(ctx context.Context, cfg *Config, st *counters, ln net.Liste
 	return e
 }
 
-// wait blocks until the accept loop and every connection goroutine have
-// ended, which a stop bounds by DrainTimeout.
+// wait blocks until the stop, the accept loop and every connection
+// goroutine have ended, which a stop bounds by DrainTimeout.
 func (e *goroutineEngine) wait() error {
+	<-e.stopDone
 	<-e.acceptDone
 	e.serving.Wait()
 	return nil
@@ -149,6 +153,7 @@ func (e *goroutineEngine) handle(c net.Conn) {
 // stop closes the listener first, so that the address is free at once,
 // then tells every connection to drain by now + DrainTimeout.
 func (e *goroutineEngine) stop() {
+	defer close(e.stopDone)
 	e.ln.Close()
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -1,0 +1,512 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// engines are the engines every conformance case runs against.
+var engines = []Engine{Goroutine}
+
+// conformanceCase is one behaviour every engine must show, unless only
+// names the one engine it applies to and why says what the other does.
+// A timed case asserts durations, so it runs alone (see alone).
+type conformanceCase struct {
+	name  string
+	only  Engine
+	why   string
+	timed bool
+	run   func(t *testing.T, e Engine)
+}
+
+// alone lets a timed test run with no other test of the package, which
+// hold it shared. With the race detector on 2 shared cores, a hundred busy
+// goroutines of other tests can keep a test's own goroutine off the CPU for
+// longer than a 200ms idle timeout, which would fake the very timeouts a
+// timed test looks for.
+var alone sync.RWMutex
+
+// runAlone runs a timed test alone; runShared any other.
+func runAlone(t *testing.T) {
+	alone.Lock()
+	t.Cleanup(alone.Unlock)
+}
+
+func runShared(t *testing.T) {
+	alone.RLock()
+	t.Cleanup(alone.RUnlock)
+}
+
+// The goroutine engine's deadlock: it does not read while a write blocks,
+// so a client that reads nothing until it has sent everything stops both
+// once about 8 MiB fill the socket buffers here, as with the original.
+const goroutineDeadlock = "the goroutine engine deadlocks with the sequential client past the socket buffers (about 8 MiB here), as the original does; see the deadlock case"
+
+var conformanceCases = []conformanceCase{
+	{name: "round trip 16 B", run: func(t *testing.T, e Engine) {
+		srv, _ := startServer(t, e, Config{})
+		roundTrip(t, dial(t, srv), randomPayload(16), 16)
+	}},
+	{name: "round trip 1 MiB", run: func(t *testing.T, e Engine) {
+		srv, _ := startServer(t, e, Config{})
+		roundTrip(t, dial(t, srv), randomPayload(1<<20), 1000)
+	}},
+	{name: "round trip 32 MiB", run: func(t *testing.T, e Engine) {
+		srv, _ := startServer(t, e, Config{})
+		roundTrip(t, dial(t, srv), randomPayload(32<<20), 64<<10)
+		st := settled(t, srv)
+		if got, want := st.BytesOut, uint64(32<<20); got != want {
+			t.Errorf("BytesOut = %d, want %d", got, want)
+		}
+	}},
+	{name: "all byte values", run: testAllByteValues},
+	{name: "1000 concurrent clients", run: testConcurrentClients},
+	{name: "bind errors", run: testBindErrors},
+	{name: "unix socket", run: testUnixSocket},
+
+	// The sequential client is the original's: everything sent, the sending
+	// side shut down, then everything read back.
+	{name: "half-close 64 KiB", run: func(t *testing.T, e Engine) {
+		testHalfClose(t, e, Config{}, 64<<10)
+	}},
+	{name: "half-close 1 MiB", run: func(t *testing.T, e Engine) {
+		// Within the socket buffers, so the goroutine engine passes too.
+		testHalfClose(t, e, Config{}, 1<<20)
+	}},
+	{name: "half-close 32 MiB", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
+		testHalfClose(t, e, Config{}, 32<<20)
+	}},
+	{name: "half-close 128 MiB unbounded", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
+		testHalfClose(t, e, Config{MaxBuffer: NoLimit}, 128<<20)
+	}},
+	{name: "deadlock is real but bounded", only: Goroutine,
+		why: "the gnet engine buffers instead of blocking; its bound is the memory budget case",
+		run: testDeadlock},
+	{name: "memory budget", only: Gnet,
+		why: "the goroutine engine holds at most one read per connection, so it cannot reach the budget",
+		run: testBudget},
+	{name: "max conns", run: testMaxConns},
+	{name: "reset mid-stream", run: testReset},
+	{name: "graceful stop", timed: true, run: testGracefulStop},
+	{name: "idle timeout", timed: true, run: testIdleTimeout},
+}
+
+// TestConformance runs every case against every engine.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			t.Parallel()
+			for _, c := range conformanceCases {
+				t.Run(c.name, func(t *testing.T) {
+					if c.only != "" && c.only != e {
+						t.Skipf("%s only: %s", c.only, c.why)
+					}
+					t.Parallel()
+					if c.timed {
+						runAlone(t)
+					} else {
+						runShared(t)
+					}
+					c.run(t, e)
+				})
+			}
+		})
+	}
+}
+
+// testAllByteValues sends every byte value, alone and repeated to odd
+// lengths in odd chunks, so that reads split the data at every kind of
+// boundary: only a-z may change.
+func testAllByteValues(t *testing.T, e Engine) {
+	srv, _ := startServer(t, e, Config{})
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for _, tc := range []struct {
+		size  int64
+		chunk int
+	}{
+		{256, 256}, {1, 1}, {255, 7}, {257, 13}, {1023, 1021}, {1025, 1025}, {4099, 333}, {65537, 4097},
+	} {
+		t.Run(fmt.Sprintf("%d bytes in %d-byte writes", tc.size, tc.chunk), func(t *testing.T) {
+			roundTrip(t, dial(t, srv), blockPayload(all, tc.size), tc.chunk)
+		})
+	}
+}
+
+// testConcurrentClients opens 1000 connections at once, each a small
+// sequential round trip of its own bytes.
+func testConcurrentClients(t *testing.T, e Engine) {
+	const clients = 1000
+	srv, _ := startServer(t, e, Config{})
+	start := make(chan struct{})
+	errs := make(chan error, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			<-start
+			conn, err := net.DialTimeout("tcp", srv.Addr().String(), stallTimeout)
+			if err != nil {
+				errs <- fmt.Errorf("client %d: %w", i, err)
+				return
+			}
+			defer conn.Close()
+			// Each client its own slice of the block, so that crossed
+			// replies show.
+			p := blockPayload(randomBlock[i*61:], 100+int64(i%17))
+			if _, err := sequential(conn, p, 16, stallTimeout); err != nil {
+				errs <- fmt.Errorf("client %d: %w", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	st := settled(t, srv)
+	if st.Accepted != clients || st.Closed[ClosedPeer] != clients {
+		t.Errorf("accepted %d, closed by peer %d, want %d each", st.Accepted, st.Closed[ClosedPeer], clients)
+	}
+}
+
+// testBindErrors: a busy address is an error at once, wrapped so that
+// callers can test for it, and the running server is unharmed.
+func testBindErrors(t *testing.T, e Engine) {
+	srv, _ := startServer(t, e, Config{})
+	_, err := Start(context.Background(), Config{Engine: e, Address: srv.Addr().String()})
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("second Start on %s: got %v, want address already in use", srv.Addr(), err)
+	}
+	roundTrip(t, dial(t, srv), randomPayload(16), 16)
+}
+
+// testUnixSocket: a unix socket serves like TCP; a stale socket file is
+// replaced, a live one or a file that is not a socket is left alone, and
+// the socket file goes when the server stops.
+func testUnixSocket(t *testing.T, e Engine) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s")
+
+	// A listener that does not unlink its file on close leaves a stale
+	// socket, as a killed server does.
+	stale, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.(*net.UnixListener).SetUnlinkOnClose(false)
+	stale.Close()
+
+	srv, cancel := startServer(t, e, Config{Network: "unix", Address: path})
+	roundTrip(t, dial(t, srv), randomPayload(1<<16), 4096)
+
+	if _, err := Start(context.Background(), Config{Engine: e, Network: "unix", Address: path}); err == nil {
+		t.Fatal("a second server took over a live unix socket")
+	}
+	roundTrip(t, dial(t, srv), randomPayload(16), 16)
+
+	notSocket := filepath.Join(dir, "file")
+	if err := os.WriteFile(notSocket, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(context.Background(), Config{Engine: e, Network: "unix", Address: notSocket}); err == nil {
+		t.Fatal("a server bound over a file that is not a socket")
+	}
+	if b, err := os.ReadFile(notSocket); err != nil || string(b) != "keep me" {
+		t.Fatalf("the file that is not a socket was touched: %q, %v", b, err)
+	}
+
+	cancel()
+	if err := srv.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket file after stop: %v, want it removed", err)
+	}
+}
+
+// testHalfClose runs the original's sequential client over size bytes.
+func testHalfClose(t *testing.T, e Engine, cfg Config, size int64) {
+	srv, _ := startServer(t, e, cfg)
+	tr, err := sequential(dial(t, srv), randomPayload(size), 64<<10, stallTimeout)
+	if err != nil {
+		t.Fatalf("sequential client, %d bytes: %v (sent %d, received %d)", size, err, tr.sent, tr.received)
+	}
+	if st := settled(t, srv); st.Undelivered != 0 {
+		t.Errorf("Undelivered = %d, want 0", st.Undelivered)
+	}
+}
+
+// testDeadlock shows the original's deadlock on the goroutine engine: the
+// sequential client of 32 MiB stops making progress once the socket buffers
+// are full, the server holding one read it cannot write back, while a
+// duplex client beside it is served in full.
+func testDeadlock(t *testing.T, e Engine) {
+	const size = 32 << 20
+	srv, _ := startServer(t, e, Config{})
+	stuck := dial(t, srv)
+	tr, err := sequential(stuck, randomPayload(size), 64<<10, 2*time.Second)
+	if !errors.Is(err, errStalled) {
+		t.Fatalf("sequential client of %d bytes: got %v, want it stalled", size, err)
+	}
+	if tr.sent >= size || tr.received != 0 {
+		t.Fatalf("stalled after sending %d and receiving %d bytes, want less than %d sent and none back", tr.sent, tr.received, size)
+	}
+	t.Logf("deadlocked after sending %d bytes", tr.sent)
+	st := srv.Stats()
+	if readSize := int64(srv.Config().ReadSize); st.Buffered <= 0 || st.Buffered > readSize {
+		t.Errorf("Buffered = %d while deadlocked, want 1 to %d: the server blocked writing one read back", st.Buffered, readSize)
+	}
+
+	roundTrip(t, dial(t, srv), randomPayload(1<<20), 64<<10)
+
+	// Closing the stuck client fails the server's blocked write: the read it
+	// held is lost and counted.
+	stuck.Close()
+	st = settled(t, srv)
+	if st.Undelivered == 0 || st.Closed[ClosedError] != 1 {
+		t.Errorf("after the deadlocked client closed: Undelivered %d, Closed[error] %d, want > 0 and 1",
+			st.Undelivered, st.Closed[ClosedError])
+	}
+}
+
+// testBudget: with MaxBuffer 1 MiB, a client that sends 8 MiB and never
+// reads is cut off, while a well-behaved client beside it is served.
+func testBudget(t *testing.T, e Engine) {
+	srv, _ := startServer(t, e, Config{MaxBuffer: 1 << 20})
+	hog := dial(t, srv)
+	good := dial(t, srv)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := checkRoundTrip(good, randomPayload(4<<20), 16<<10); err != nil {
+			t.Errorf("the client within budget: %v", err)
+		}
+	})
+
+	_, werr := writeAll(hog, randomPayload(8<<20), 0, 64<<10, stallTimeout)
+	if errors.Is(werr, errStalled) {
+		t.Fatalf("the client over budget was not cut off: %v", werr)
+	}
+	// Whether the writes or the read see it first, the hog's connection
+	// must end without its replies being owed any longer.
+	hog.SetReadDeadline(time.Now().Add(stallTimeout))
+	_, rerr := io.Copy(io.Discard, hog)
+	if errors.Is(rerr, os.ErrDeadlineExceeded) {
+		t.Fatalf("the client over budget is still connected: write %v, read %v", werr, rerr)
+	}
+	wg.Wait()
+	waitStats(t, srv, "one budget close", func(s Stats) bool { return s.Closed[ClosedBudget] == 1 })
+	hog.Close()
+	if st := settled(t, srv); st.Closed[ClosedBudget] != 1 {
+		t.Errorf("Closed[budget] = %d, want 1", st.Closed[ClosedBudget])
+	}
+}
+
+// testMaxConns: with MaxConns 10, ten working connections are served and
+// five more are closed without a reply, counted as refused.
+func testMaxConns(t *testing.T, e Engine) {
+	const max, extra = 10, 5
+	srv, _ := startServer(t, e, Config{MaxConns: max})
+	msg := []byte("capitalize this!")
+	var admitted []net.Conn
+	for range max {
+		c := dial(t, srv)
+		if err := ping(c, msg); err != nil {
+			t.Fatal(err)
+		}
+		admitted = append(admitted, c)
+	}
+	for i := range extra {
+		c := dial(t, srv)
+		c.Write(msg) // may fail already: the server may have closed it
+		c.SetReadDeadline(time.Now().Add(stallTimeout))
+		n, err := io.Copy(io.Discard, c)
+		if n != 0 || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("extra connection %d: read %d bytes, %v; want it closed with no reply", i, n, err)
+		}
+		c.Close()
+	}
+	st := waitStats(t, srv, "5 refusals", func(s Stats) bool { return s.Refused == extra })
+	if st.Accepted != max || st.Open != max {
+		t.Errorf("Accepted %d, Open %d, want %d each", st.Accepted, st.Open, max)
+	}
+	for _, c := range admitted {
+		if err := ping(c, msg); err != nil {
+			t.Errorf("an admitted connection after the refusals: %v", err)
+		}
+	}
+	for _, c := range admitted {
+		c.Close()
+	}
+	if st := settled(t, srv); st.Refused != extra || st.Accepted != max {
+		t.Errorf("Refused %d, Accepted %d, want %d and %d", st.Refused, st.Accepted, extra, max)
+	}
+}
+
+// testReset: a client that resets its connection mid-stream disturbs no
+// other, and the server forgets it.
+func testReset(t *testing.T, e Engine) {
+	const others = 4
+	srv, _ := startServer(t, e, Config{})
+	var wg sync.WaitGroup
+	for range others {
+		c := dial(t, srv)
+		wg.Go(func() {
+			if err := checkRoundTrip(c, randomPayload(1<<20), 4096); err != nil {
+				t.Errorf("a client beside the reset: %v", err)
+			}
+		})
+	}
+
+	rst := dial(t, srv)
+	p := randomPayload(256 << 10)
+	if _, err := writeAll(rst, p, 0, 16<<10, stallTimeout); err != nil {
+		t.Fatal(err)
+	}
+	// One reply read back proves the stream is under way.
+	got := make([]byte, 1024)
+	rst.SetReadDeadline(time.Now().Add(stallTimeout))
+	if _, err := io.ReadFull(rst, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.check(0, got); err != nil {
+		t.Fatal(err)
+	}
+	// Linger 0 makes the close a reset, with replies and data in flight.
+	if err := rst.(*net.TCPConn).SetLinger(0); err != nil {
+		t.Fatal(err)
+	}
+	rst.Close()
+
+	wg.Wait()
+	st := settled(t, srv)
+	if st.Closed[ClosedError] != 1 || st.Closed[ClosedPeer] != others {
+		t.Errorf("Closed[error] %d, Closed[peer] %d, want 1 and %d", st.Closed[ClosedError], st.Closed[ClosedPeer], others)
+	}
+}
+
+// testGracefulStop cancels the server while 50 clients stream: each gets
+// back the uppercase of every byte the server read from it, a prefix of
+// what it sent with no gap, then EOF; the server stops within the drain
+// timeout and its address is free at once.
+func testGracefulStop(t *testing.T, e Engine) {
+	const (
+		clients = 50
+		drain   = 2 * time.Second
+		// Each client streams at least this much back before the stop.
+		before = 64 << 10
+	)
+	srv, cancel := startServer(t, e, Config{DrainTimeout: drain})
+	var streaming, wg sync.WaitGroup
+	streaming.Add(clients)
+	results := make([]transfer, clients)
+	readErrs := make([]error, clients)
+	for i := range clients {
+		c := dial(t, srv)
+		wg.Go(func() {
+			var once sync.Once
+			onRead := func(received int64) {
+				if received >= before {
+					once.Do(streaming.Done)
+				}
+			}
+			results[i], _, readErrs[i] = duplex(c, randomPayload(endless), 4096, onRead)
+			once.Do(streaming.Done) // a client that failed early must not hang the test
+		})
+	}
+	streaming.Wait()
+
+	stopped := time.Now()
+	cancel()
+	select {
+	case <-srv.Done():
+	case <-time.After(drain + time.Second):
+		t.Fatalf("server still draining %v after the stop", drain+time.Second)
+	}
+	if err := srv.Wait(); err != nil {
+		t.Errorf("Wait: %v", err)
+	}
+	t.Logf("stopped in %v", time.Since(stopped))
+
+	wg.Wait()
+	var received int64
+	for i, tr := range results {
+		if readErrs[i] != nil {
+			t.Errorf("client %d: %v, want its replies then EOF", i, readErrs[i])
+		}
+		if tr.received < before || tr.received > tr.sent {
+			t.Errorf("client %d: received %d of %d sent, want at least %d", i, tr.received, tr.sent, before)
+		}
+		received += tr.received
+	}
+	st := srv.Stats()
+	if st.BytesIn != uint64(received) || st.BytesOut != uint64(received) || st.Undelivered != 0 {
+		t.Errorf("server read %d, wrote %d, lost %d; clients received %d: want all read written back",
+			st.BytesIn, st.BytesOut, st.Undelivered, received)
+	}
+	if st.Closed[ClosedDrain] != clients || st.Open != 0 {
+		t.Errorf("Closed[drain] %d, Open %d, want %d and 0", st.Closed[ClosedDrain], st.Open, clients)
+	}
+
+	// Straight after the stop, before any TIME_WAIT of the old connections
+	// has passed.
+	startServer(t, e, Config{Address: srv.Addr().String()})
+}
+
+// testIdleTimeout: with IdleTimeout 200ms, a silent client is closed as idle
+// no sooner than that, while a client that keeps talking is not.
+func testIdleTimeout(t *testing.T, e Engine) {
+	const idle = 200 * time.Millisecond
+	srv, _ := startServer(t, e, Config{IdleTimeout: idle})
+	active := dial(t, srv)
+
+	// The active client talks every 20ms for 5 idle timeouts.
+	activeErr := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(idle / 10)
+		defer tick.Stop()
+		for i := range 50 {
+			if err := ping(active, []byte(fmt.Sprintf("ping %02d", i))); err != nil {
+				activeErr <- err
+				return
+			}
+			<-tick.C
+		}
+		activeErr <- nil
+	}()
+
+	dialed := time.Now()
+	silent := dial(t, srv)
+	silent.SetReadDeadline(time.Now().Add(stallTimeout))
+	n, err := io.Copy(io.Discard, silent)
+	if elapsed := time.Since(dialed); elapsed < idle {
+		t.Errorf("silent client closed after %v, before the idle timeout %v", elapsed, idle)
+	}
+	if n != 0 || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("silent client: read %d bytes, %v; want it closed", n, err)
+	}
+	waitStats(t, srv, "one idle close", func(s Stats) bool { return s.Closed[ClosedIdle] == 1 })
+
+	if err := <-activeErr; err != nil {
+		t.Fatalf("active client: %v", err)
+	}
+	if got := srv.Stats().Closed[ClosedIdle]; got != 1 {
+		t.Errorf("Closed[idle] = %d, want 1: the active client was closed", got)
+	}
+	active.Close()
+	if st := settled(t, srv); st.Closed[ClosedIdle] != 1 || st.Closed[ClosedPeer] != 1 {
+		t.Errorf("Closed[idle] %d, Closed[peer] %d, want 1 each", st.Closed[ClosedIdle], st.Closed[ClosedPeer])
+	}
+}
