@@ -38,8 +38,20 @@ type Result struct {
 	GeneratorCPUPerMsg float64       `json:"generator_cpu_us_per_msg"` // microseconds of generator CPU per message
 
 	// Histogram is the encoded HDR histogram of round-trip latency, so that
-	// results from several workers merge exactly.
+	// results from several workers merge exactly: nanoseconds, in
+	// HdrHistogram's compressed V2 encoding, base64 (DecodeHistogram).
 	Histogram string `json:"histogram,omitempty"`
+
+	// Warmup is the unmeasured traffic time before Duration (ns).
+	Warmup time.Duration `json:"warmup"`
+	// ConnectTime is how long establishing every connection took (ns).
+	ConnectTime time.Duration `json:"connect_time"`
+	// ConnectHistogram is the encoded HDR histogram of connect latency in
+	// nanoseconds, merged like Histogram.
+	ConnectHistogram string `json:"connect_histogram,omitempty"`
+	// SourceAddrs are the local addresses connections were spread over;
+	// empty when the kernel chose.
+	SourceAddrs []string `json:"source_addrs,omitempty"`
 }
 
 // Latency summarises a latency distribution in microseconds.

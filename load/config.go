@@ -1,0 +1,327 @@
+package load
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/codec"
+)
+
+// Mode is how each connection talks to the server.
+type Mode string
+
+const (
+	// PingPong writes one message and waits for its whole reply before the
+	// next, like the blocking client.
+	PingPong Mode = "pingpong"
+	// Stream writes continuously and reads concurrently, with at most
+	// Config.Window bytes unacknowledged per connection.
+	Stream Mode = "stream"
+)
+
+// ParseMode turns a name into a Mode.
+func ParseMode(name string) (Mode, error) {
+	switch m := Mode(name); m {
+	case PingPong, Stream:
+		return m, nil
+	}
+	return "", fmt.Errorf("load: unknown mode %q (want %q or %q)", name, PingPong, Stream)
+}
+
+// Generator names how the load is generated.
+type Generator string
+
+const (
+	// GnetGenerator drives every connection from gnet's client event loops,
+	// one per CPU: each connection is a small state machine run by
+	// OnTraffic, paced by one ticker per loop.
+	GnetGenerator Generator = "gnet"
+	// GoroutineGenerator drives each connection from its own goroutine (two
+	// in stream mode) with blocking reads and writes.
+	GoroutineGenerator Generator = "goroutine"
+)
+
+// DefaultGenerator is the generator that spends less CPU per message: gnet's
+// event loop, measured against the goroutine generator (see the package
+// README numbers in the commit that made it the default).
+const DefaultGenerator = GnetGenerator
+
+// ParseGenerator turns a name into a Generator.
+func ParseGenerator(name string) (Generator, error) {
+	switch g := Generator(name); g {
+	case GnetGenerator, GoroutineGenerator:
+		return g, nil
+	}
+	return "", fmt.Errorf("load: unknown generator %q (want %q or %q)", name, GnetGenerator, GoroutineGenerator)
+}
+
+// Defaults used where a Config field is zero.
+const (
+	DefaultAddress       = "127.0.0.1:1060"
+	DefaultConns         = 1000
+	DefaultDuration      = 10 * time.Second
+	DefaultSize          = codec.ChunkSize
+	DefaultDialsInFlight = 256
+	DefaultWindow        = 64 << 10
+	DefaultTimeout       = 10 * time.Second
+	DefaultDialTimeout   = 10 * time.Second
+	DefaultDrainTimeout  = 2 * time.Second
+
+	// MaxSize bounds Config.Size.
+	MaxSize = 16 << 20
+	// PortsPerSource is how many connections automatic source addressing
+	// puts on one source address towards one server port: the ephemeral
+	// range here (32768-60999) holds about 28,000, less a margin for
+	// sockets still in TIME_WAIT from earlier runs.
+	PortsPerSource = 25000
+	// MaxSourceAddrs is how many 127.0.0.x source addresses automatic
+	// source addressing may use (127.0.0.1 to 127.0.0.254).
+	MaxSourceAddrs = 254
+)
+
+// Config configures a load run. The zero value drives 1000 pingpong
+// connections of 16-byte messages at DefaultAddress for 10 seconds with the
+// default generator.
+type Config struct {
+	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
+	Network string `json:"network"`
+	// Address is host:port for TCP or the socket path for "unix".
+	Address string `json:"address"`
+	// Conns is the number of connections; 0 means DefaultConns.
+	Conns int `json:"conns"`
+	// ConnectRate bounds new connections per second; 0 means as fast as
+	// the server accepts, with at most DialsInFlight dials in flight.
+	ConnectRate float64 `json:"connect_rate"`
+	// DialsInFlight bounds concurrent dials; 0 means DefaultDialsInFlight.
+	DialsInFlight int `json:"dials_in_flight"`
+	// DialTimeout bounds one dial; 0 means DefaultDialTimeout.
+	DialTimeout time.Duration `json:"dial_timeout"`
+	// Duration is the measured time; 0 means DefaultDuration.
+	Duration time.Duration `json:"duration"`
+	// Warmup is traffic before the measured time that is not measured.
+	Warmup time.Duration `json:"warmup"`
+	// Mode is PingPong (the default) or Stream.
+	Mode Mode `json:"mode"`
+	// Size is the bytes per message; 0 means DefaultSize, the 16 bytes of
+	// codec.Message. A message is codec.Message repeated or cut to Size.
+	Size int `json:"size"`
+	// Rate caps messages per second per connection; 0 means no cap.
+	Rate float64 `json:"rate"`
+	// Window bounds the bytes a stream connection has written but not yet
+	// had back; 0 means DefaultWindow. It is raised to Size if smaller.
+	Window int `json:"window"`
+	// Timeout is how long a connection may wait for bytes it is owed
+	// before the wait counts as a "timeout" error; 0 means DefaultTimeout.
+	Timeout time.Duration `json:"timeout"`
+	// DrainTimeout bounds the wait, after the measured time, for replies
+	// still owed; 0 means DefaultDrainTimeout.
+	DrainTimeout time.Duration `json:"drain_timeout"`
+	// Generator selects the generator; empty means DefaultGenerator.
+	Generator Generator `json:"generator"`
+	// Loops is the gnet generator's event loops; 0 means one per CPU.
+	Loops int `json:"loops"`
+	// SourceAddrs are the local addresses connections are spread over,
+	// round robin; empty means automatic: the kernel's choice, or, past
+	// PortsPerSource connections to an IPv4 loopback server, as many
+	// 127.0.0.x addresses as needed.
+	SourceAddrs []netip.Addr `json:"source_addrs"`
+	// Workers is the number of processes that generate the load; 0 means
+	// automatic: this process alone while it can hold Conns open files,
+	// otherwise as many worker processes as needed. More than one needs
+	// WorkerCommand.
+	Workers int `json:"workers"`
+	// WorkerCommand makes the command of one worker process, which must
+	// call ServeWorker with its standard input and output. Run sets the
+	// command's Stdin, Stdout and Stderr.
+	WorkerCommand WorkerCommand `json:"-"`
+	// Progress, if set, is called about five times a second from a
+	// goroutine of Run while connecting and running.
+	Progress func(Progress) `json:"-"`
+
+	// firstConn is the index of this process's first connection among all
+	// workers', so that source addresses go round robin over all of them.
+	firstConn int
+}
+
+// Progress is what Config.Progress is told while a run goes on.
+type Progress struct {
+	Phase     Phase         // where the run is
+	Conns     int           // connections asked for
+	Connected int           // established so far
+	Failed    int           // dials failed so far
+	Messages  uint64        // messages completed since traffic started, warm-up included
+	Elapsed   time.Duration // time in this phase
+	Total     time.Duration // length of this phase, 0 if unknown
+}
+
+// Phase is a stage of a run.
+type Phase string
+
+// The phases of a run, in order.
+const (
+	PhaseConnect Phase = "connect"
+	PhaseWarmup  Phase = "warmup"
+	PhaseRun     Phase = "run"
+	PhaseDrain   Phase = "drain"
+)
+
+// withDefaults returns c with its zero fields filled in, or an error for a
+// value that cannot work.
+func (c Config) withDefaults() (Config, error) {
+	if c.Network == "" {
+		c.Network = "tcp"
+	}
+	switch c.Network {
+	case "tcp", "tcp4", "tcp6":
+		if c.Address == "" {
+			c.Address = DefaultAddress
+		}
+		if _, _, err := net.SplitHostPort(c.Address); err != nil {
+			return c, fmt.Errorf("load: address %q: %w", c.Address, err)
+		}
+	case "unix":
+		if c.Address == "" {
+			return c, fmt.Errorf("load: a unix socket needs a path")
+		}
+		if len(c.SourceAddrs) > 0 {
+			return c, fmt.Errorf("load: source addresses need a TCP server")
+		}
+	default:
+		return c, fmt.Errorf("load: unsupported network %q", c.Network)
+	}
+	if c.Conns == 0 {
+		c.Conns = DefaultConns
+	}
+	if c.Conns < 0 {
+		return c, fmt.Errorf("load: conns must be positive, got %d", c.Conns)
+	}
+	if c.ConnectRate < 0 {
+		return c, fmt.Errorf("load: connect rate must not be negative, got %g", c.ConnectRate)
+	}
+	if c.DialsInFlight == 0 {
+		c.DialsInFlight = DefaultDialsInFlight
+	}
+	if c.DialsInFlight < 0 {
+		return c, fmt.Errorf("load: dials in flight must be positive, got %d", c.DialsInFlight)
+	}
+	if c.Duration == 0 {
+		c.Duration = DefaultDuration
+	}
+	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.DialTimeout < 0 || c.DrainTimeout < 0 {
+		return c, fmt.Errorf("load: durations must not be negative")
+	}
+	if c.Mode == "" {
+		c.Mode = PingPong
+	}
+	if _, err := ParseMode(string(c.Mode)); err != nil {
+		return c, err
+	}
+	if c.Size == 0 {
+		c.Size = DefaultSize
+	}
+	if c.Size < 1 || c.Size > MaxSize {
+		return c, fmt.Errorf("load: size must be 1 to %d bytes, got %d", MaxSize, c.Size)
+	}
+	if c.Rate < 0 {
+		return c, fmt.Errorf("load: rate must not be negative, got %g", c.Rate)
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
+	}
+	if c.Window < 0 {
+		return c, fmt.Errorf("load: window must be positive, got %d", c.Window)
+	}
+	c.Window = max(c.Window, c.Size)
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.Generator == "" {
+		c.Generator = DefaultGenerator
+	}
+	if _, err := ParseGenerator(string(c.Generator)); err != nil {
+		return c, err
+	}
+	if c.Loops < 0 {
+		return c, fmt.Errorf("load: loops must not be negative, got %d", c.Loops)
+	}
+	if c.Workers < 0 {
+		return c, fmt.Errorf("load: workers must not be negative, got %d", c.Workers)
+	}
+	if len(c.SourceAddrs) == 0 {
+		addrs, err := autoSourceAddrs(c.Network, c.Address, c.Conns)
+		if err != nil {
+			return c, err
+		}
+		c.SourceAddrs = addrs
+	}
+	return c, nil
+}
+
+// target is the Result's description of where the load went.
+func (c *Config) target() string { return c.Network + " " + c.Address }
+
+// autoSourceAddrs is nil (the kernel's choice) up to PortsPerSource
+// connections; past it, towards an IPv4 loopback server, it is the first
+// 127.0.0.x addresses that hold conns at PortsPerSource each.
+func autoSourceAddrs(network, address string, conns int) ([]netip.Addr, error) {
+	if network == "unix" || conns <= PortsPerSource {
+		return nil, nil
+	}
+	host, _, _ := net.SplitHostPort(address)
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.Unmap().Is4() || !ip.IsLoopback() {
+		return nil, fmt.Errorf("load: %d connections to one server port need more than one source address; "+
+			"automatic source addresses (127.0.0.x) only reach an IPv4 loopback server, give them with source addresses", conns)
+	}
+	n := (conns + PortsPerSource - 1) / PortsPerSource
+	if n > MaxSourceAddrs {
+		return nil, fmt.Errorf("load: %d connections need %d source addresses, more than the %d of 127.0.0.1-254", conns, n, MaxSourceAddrs)
+	}
+	return LoopbackSourceAddrs(n), nil
+}
+
+// LoopbackSourceAddrs is 127.0.0.1 to 127.0.0.n.
+func LoopbackSourceAddrs(n int) []netip.Addr {
+	addrs := make([]netip.Addr, n)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
+	}
+	return addrs
+}
+
+// ParseSourceAddrs reads a count (0 = automatic, N = 127.0.0.1 to
+// 127.0.0.N) or a comma-separated list of IP addresses.
+func ParseSourceAddrs(s string) ([]netip.Addr, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 0 || n > MaxSourceAddrs {
+			return nil, fmt.Errorf("load: source address count must be 0 to %d, got %d", MaxSourceAddrs, n)
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		return LoopbackSourceAddrs(n), nil
+	}
+	var addrs []netip.Addr
+	for _, f := range strings.Split(s, ",") {
+		a, err := netip.ParseAddr(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("load: source address %q: want a count or a list of IP addresses", f)
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, nil
+}

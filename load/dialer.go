@@ -1,0 +1,147 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"golang.org/x/sys/unix"
+)
+
+// errCancelled marks dials that the run's cancellation stopped.
+var errCancelled = errors.New("load: cancelled")
+
+// dialer establishes a run's connections: at most Config.DialsInFlight at a
+// time, no faster than Config.ConnectRate, each from its source address.
+type dialer struct {
+	cfg       *Config
+	connected atomic.Int64
+	failed    atomic.Int64
+
+	mu      sync.Mutex
+	reasons map[string]uint64
+	hist    *hdr.Histogram
+}
+
+func newDialer(cfg *Config) *dialer {
+	return &dialer{cfg: cfg, reasons: map[string]uint64{}, hist: newHistogram()}
+}
+
+// dialAll dials every connection and hands each one established to add,
+// which takes it over (and may fail, counted like a failed dial). It returns
+// when every dial has ended or ctx is done.
+func (d *dialer) dialAll(ctx context.Context, add func(c net.Conn, i int) error) {
+	cfg := d.cfg
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(cfg.DialsInFlight, cfg.Conns) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= cfg.Conns {
+					return
+				}
+				if err := d.waitTurn(ctx, start, i); err != nil {
+					d.fail(err)
+					continue
+				}
+				d.dialOne(ctx, i, add)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// waitTurn waits until connection i may be dialed under ConnectRate.
+func (d *dialer) waitTurn(ctx context.Context, start time.Time, i int) error {
+	if ctx.Err() != nil {
+		return errCancelled
+	}
+	if d.cfg.ConnectRate <= 0 {
+		return nil
+	}
+	at := start.Add(time.Duration(float64(i) / d.cfg.ConnectRate * float64(time.Second)))
+	t := time.NewTimer(time.Until(at))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return errCancelled
+	case <-t.C:
+		return nil
+	}
+}
+
+func (d *dialer) dialOne(ctx context.Context, i int, add func(net.Conn, int) error) {
+	nd := net.Dialer{Timeout: d.cfg.DialTimeout}
+	if src := d.cfg.SourceAddrs; len(src) > 0 {
+		nd.LocalAddr = &net.TCPAddr{IP: src[(d.cfg.firstConn+i)%len(src)].AsSlice()}
+		nd.Control = bindAddressNoPort
+	}
+	t0 := time.Now()
+	c, err := nd.DialContext(ctx, d.cfg.Network, d.cfg.Address)
+	took := time.Since(t0)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = errCancelled
+		}
+		d.fail(err)
+		return
+	}
+	if err := add(c, i); err != nil {
+		d.fail(err)
+		return
+	}
+	d.mu.Lock()
+	record(d.hist, took)
+	d.mu.Unlock()
+	d.connected.Add(1)
+}
+
+func (d *dialer) fail(err error) {
+	d.failed.Add(1)
+	d.mu.Lock()
+	d.reasons[classifyDial(err)]++
+	d.mu.Unlock()
+}
+
+// fill puts the connection figures into r; call it after dialAll.
+func (d *dialer) fill(r *Result) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r.Connected = int(d.connected.Load())
+	r.ConnectFailed = make(map[string]uint64, len(d.reasons))
+	for k, v := range d.reasons {
+		r.ConnectFailed[k] = v
+	}
+	r.setConnectLatency(d.hist)
+	var err error
+	r.ConnectHistogram, err = EncodeHistogram(d.hist)
+	for _, a := range d.cfg.SourceAddrs {
+		r.SourceAddrs = append(r.SourceAddrs, a.String())
+	}
+	return err
+}
+
+// bindAddressNoPort sets IP_BIND_ADDRESS_NO_PORT before the dialer binds
+// its source address. Without it, bind(addr, 0) must pick a port unused by
+// any socket of that address, TIME_WAIT ones from earlier runs included;
+// with it the port is picked at connect time per destination, and the
+// kernel may reuse loopback TIME_WAIT ports (tcp_tw_reuse=2).
+func bindAddressNoPort(network, _ string, rc syscall.RawConn) error {
+	if network != "tcp4" && network != "tcp6" {
+		return nil
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
+}

@@ -1,0 +1,304 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// gnetGenerator drives every connection from gnet's client event loops, one
+// per CPU by default. A connection is a ledger driven by events: OnTraffic
+// checks what came back and writes what the ledger allows next; one ticker
+// per loop runs the connections the pacer held back and looks for overdue
+// replies. No goroutine or timer exists per connection.
+//
+// Everything a loop's connections hold is touched only on that loop's
+// goroutine, in gnet's callbacks or in tasks given to EventLoop.Execute.
+type gnetGenerator struct {
+	gnet.BuiltinEventEngine
+	r      *run
+	client *gnet.Client
+
+	mu    sync.Mutex
+	loops map[gnet.EventLoop]*gnetLoop
+	order []*gnetLoop
+	ts    []*tally
+
+	tickQuit chan struct{}
+	tickers  sync.WaitGroup
+}
+
+// gnetLoop is what one event loop drives.
+type gnetLoop struct {
+	el    gnet.EventLoop
+	t     *tally
+	conns []*gnetConn // every connection ever opened on this loop
+	// held are connections the pacer holds back until their due time.
+	held      []*gnetConn
+	lastCheck int64 // when overdue replies were last looked for
+}
+
+// gnetConn is one connection's state, its gnet.Conn context.
+type gnetConn struct {
+	ledger
+	c    gnet.Conn
+	loop *gnetLoop
+	i    int
+	held bool
+	// done is set once the connection has drained or failed (and
+	// run.finish was called for it); a failed one is also dead.
+	done, dead bool
+}
+
+// quietLogger drops gnet's log lines: a library does not print.
+type quietLogger struct{}
+
+func (quietLogger) Debugf(string, ...any) {}
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(string, ...any) {}
+
+func newGnetGenerator(r *run) (*gnetGenerator, error) {
+	g := &gnetGenerator{r: r, loops: map[gnet.EventLoop]*gnetLoop{}, tickQuit: make(chan struct{})}
+	opts := []gnet.Option{
+		gnet.WithMulticore(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		// NewClient makes this the process's default gnet logger too.
+		gnet.WithLogger(quietLogger{}),
+	}
+	if r.cfg.Loops > 0 {
+		opts = append(opts, gnet.WithNumEventLoop(r.cfg.Loops))
+	}
+	cli, err := gnet.NewClient(g, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load: gnet client: %w", err)
+	}
+	if err := cli.Start(); err != nil {
+		return nil, fmt.Errorf("load: gnet client: %w", err)
+	}
+	g.client = cli
+	return g, nil
+}
+
+func (g *gnetGenerator) add(c net.Conn, i int) error {
+	g.r.live.Add(1)
+	// Enroll duplicates the descriptor onto gnet's poller, closes c and
+	// returns after OnOpen has run on the chosen loop.
+	if _, err := g.client.EnrollContext(c, &gnetConn{i: i}); err != nil {
+		g.r.live.Add(-1)
+		return fmt.Errorf("load: gnet enroll: %w", err)
+	}
+	return nil
+}
+
+// OnOpen files the connection under its event loop.
+func (g *gnetGenerator) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	gc := c.Context().(*gnetConn)
+	gc.c = c
+	gc.loop = g.loopOf(c.EventLoop())
+	gc.loop.conns = append(gc.loop.conns, gc)
+	return nil, gnet.None
+}
+
+func (g *gnetGenerator) loopOf(el gnet.EventLoop) *gnetLoop {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	l := g.loops[el]
+	if l == nil {
+		l = &gnetLoop{el: el, t: newTally()}
+		g.loops[el] = l
+		g.order = append(g.order, l)
+		g.ts = append(g.ts, l.t)
+	}
+	return l
+}
+
+// each runs f on every loop's goroutine and waits for all of them.
+func (g *gnetGenerator) each(f func(l *gnetLoop, at int64)) {
+	g.mu.Lock()
+	loops := append([]*gnetLoop(nil), g.order...)
+	g.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, l := range loops {
+		wg.Add(1)
+		err := l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+			defer wg.Done()
+			f(l, now())
+			return nil
+		}))
+		if err != nil { // the client is shut down: nothing runs there any more
+			wg.Done()
+		}
+	}
+	wg.Wait()
+}
+
+func (g *gnetGenerator) start() {
+	g.each(func(l *gnetLoop, at int64) {
+		for _, gc := range l.conns {
+			gc.due = g.r.pace.first(at, gc.i)
+			g.send(gc, at)
+		}
+		l.lastCheck = at
+	})
+	tick := g.r.pace.tick()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, l := range g.order {
+		g.tickers.Go(func() { g.ticker(l, tick) })
+	}
+}
+
+// ticker asks the loop to run onTick every tick. The task does not chain
+// further tasks, so it cannot starve the loop's I/O.
+func (g *gnetGenerator) ticker(l *gnetLoop, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	task := gnet.RunnableFunc(func(context.Context) error {
+		g.onTick(l, now())
+		return nil
+	})
+	for {
+		select {
+		case <-g.tickQuit:
+			return
+		case <-t.C:
+			if l.el.Execute(context.Background(), task) != nil {
+				return
+			}
+		}
+	}
+}
+
+// onTick sends for the held connections that are due and, every 50 ms,
+// fails the replies overdue.
+func (g *gnetGenerator) onTick(l *gnetLoop, at int64) {
+	held := l.held
+	l.held = l.held[:0]
+	for _, gc := range held {
+		gc.held = false
+		g.send(gc, at)
+	}
+	if at-l.lastCheck < int64(50*time.Millisecond) {
+		return
+	}
+	l.lastCheck = at
+	for _, gc := range l.conns {
+		if !gc.done && gc.overdue(g.r, at) {
+			g.kill(gc, ErrTimeout)
+		}
+	}
+}
+
+// send writes what the ledger allows now; when draining, it finishes a
+// connection that is owed nothing.
+func (g *gnetGenerator) send(gc *gnetConn, at int64) {
+	if gc.done {
+		return
+	}
+	if !g.r.sending() {
+		if gc.owed() == 0 {
+			gc.done = true
+			g.r.finish()
+		}
+		return
+	}
+	n := gc.next(g.r, at)
+	if n == 0 {
+		if gc.room(g.r) > 0 && !gc.held { // held back by the pacer
+			gc.held = true
+			gc.loop.held = append(gc.loop.held, gc)
+		}
+		return
+	}
+	gc.wrote(g.r, n, at)
+	// A failed write closes the connection at once: OnClose counts it.
+	_, _ = gc.c.Write(g.r.pay.messages(n))
+}
+
+// OnTraffic checks the bytes back and sends what may follow.
+func (g *gnetGenerator) OnTraffic(c gnet.Conn) gnet.Action {
+	gc := c.Context().(*gnetConn)
+	b, _ := c.Next(-1) // consume all: gnet would keep what is left for the next event
+	if gc.dead {
+		return gnet.None
+	}
+	at := now()
+	n, ok := gc.received(g.r, b, at, gc.loop.t.hist)
+	if !ok {
+		g.fail(gc, ErrMismatch)
+		return gnet.Close
+	}
+	if n > 0 {
+		gc.loop.t.messagesSeen.Add(uint64(n))
+	}
+	g.send(gc, at)
+	return gnet.None
+}
+
+// OnClose counts a close the generator did not ask for. gnet passes the
+// peer's EOF as an error wrapping io.EOF (not always io.EOF itself).
+func (g *gnetGenerator) OnClose(c gnet.Conn, err error) gnet.Action {
+	gc, _ := c.Context().(*gnetConn)
+	if gc == nil || gc.done {
+		return gnet.None
+	}
+	gc.done, gc.dead = true, true
+	g.r.fail(classify(err, gc.owed() > 0))
+	g.r.finish()
+	return gnet.None
+}
+
+// fail counts kind for gc, which its caller then closes; on its loop only.
+func (g *gnetGenerator) fail(gc *gnetConn, kind string) {
+	if gc.dead {
+		return
+	}
+	if !gc.done {
+		g.r.finish()
+	}
+	gc.done, gc.dead = true, true
+	g.r.fail(kind)
+}
+
+// kill fails gc and closes it, from a task on its loop (in a callback,
+// return gnet.Close instead).
+func (g *gnetGenerator) kill(gc *gnetConn, kind string) {
+	if !gc.dead {
+		g.fail(gc, kind)
+		_ = gc.loop.el.Close(gc.c)
+	}
+}
+
+func (g *gnetGenerator) drain() {
+	g.each(func(l *gnetLoop, at int64) {
+		for _, gc := range l.conns {
+			g.send(gc, at)
+		}
+	})
+}
+
+func (g *gnetGenerator) stop() {
+	close(g.tickQuit)
+	g.tickers.Wait()
+	g.each(func(l *gnetLoop, at int64) {
+		for _, gc := range l.conns {
+			if !gc.done {
+				g.kill(gc, ErrTimeout) // still owed after the drain
+			}
+			gc.addTo(l.t)
+		}
+	})
+	_ = g.client.Stop()
+}
+
+func (g *gnetGenerator) tallies() []*tally {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]*tally(nil), g.ts...)
+}

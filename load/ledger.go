@@ -1,0 +1,143 @@
+package load
+
+import (
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// ledger is one connection's account of its traffic, the same for both
+// generators: what it wrote and when, what came back and whether it was
+// right. Pingpong is the case of a ledger that writes only when it is owed
+// nothing, one message at a time.
+type ledger struct {
+	sent uint64 // bytes written
+	recv uint64 // bytes back, verified
+	// since is when the connection last made progress while owed bytes: its
+	// first write after owing nothing, or its last read. A reply overdue
+	// by Config.Timeout from it is a timeout.
+	since int64
+	// due is when the pacer lets the next message go.
+	due     int64
+	batches batchRing
+
+	// Measured: what completed while the run was measuring.
+	messages      uint64
+	bytesSent     uint64
+	bytesReceived uint64
+}
+
+// owed is the bytes written that have not come back yet.
+func (l *ledger) owed() uint64 { return l.sent - l.recv }
+
+// room is how many whole messages may be written now, before pacing:
+// pingpong writes one when owed nothing; stream refills its window once at
+// least half of it has come back, so that writes are few and large.
+func (l *ledger) room(r *run) int {
+	owed := l.owed()
+	if r.cfg.Mode == PingPong {
+		if owed == 0 {
+			return 1
+		}
+		return 0
+	}
+	w := uint64(r.cfg.Window)
+	if owed > w/2 {
+		return 0
+	}
+	return int((w - owed) / uint64(r.cfg.Size))
+}
+
+// next is how many messages to write now, paced, at most room: 0 means wait
+// (for bytes back, or for the pacer if due is later than at).
+func (l *ledger) next(r *run, at int64) int {
+	room := l.room(r)
+	if room == 0 || !r.sending() {
+		return 0
+	}
+	return r.pace.take(&l.due, at, room)
+}
+
+// wrote records n messages written at at. Call it just before writing, so
+// that the reply cannot be read before its send time is known.
+func (l *ledger) wrote(r *run, n int, at int64) {
+	if l.owed() == 0 {
+		l.since = at
+	}
+	b := uint64(n * r.cfg.Size)
+	l.sent += b
+	l.batches.push(l.sent, at)
+	if r.measuring() {
+		l.bytesSent += b
+	}
+}
+
+// received checks b, the next bytes back, at at, and records each write
+// whose last byte it completes in h. It returns the messages it completed,
+// and false if b is not what was owed (nothing is recorded then).
+func (l *ledger) received(r *run, b []byte, at int64, h *hdr.Histogram) (int, bool) {
+	if uint64(len(b)) > l.owed() || !r.pay.check(l.recv, b) {
+		return 0, false
+	}
+	size := uint64(r.cfg.Size)
+	done := (l.recv+uint64(len(b)))/size - l.recv/size
+	l.recv += uint64(len(b))
+	l.since = at
+	measuring := r.measuring()
+	for l.batches.n > 0 && l.batches.oldest().end <= l.recv {
+		if measuring {
+			record(h, time.Duration(at-l.batches.oldest().at))
+		}
+		l.batches.pop()
+	}
+	if measuring {
+		l.messages += done
+		l.bytesReceived += uint64(len(b))
+	}
+	return int(done), true
+}
+
+// overdue reports whether bytes owed have made no progress for Timeout.
+func (l *ledger) overdue(r *run, at int64) bool {
+	return l.owed() > 0 && at-l.since > int64(r.cfg.Timeout)
+}
+
+// addTo adds the measured counts to t.
+func (l *ledger) addTo(t *tally) {
+	t.messages += l.messages
+	t.bytesSent += l.bytesSent
+	t.bytesReceived += l.bytesReceived
+	l.messages, l.bytesSent, l.bytesReceived = 0, 0, 0
+}
+
+// batch is one write: the stream offset just past it and when it was made.
+type batch struct {
+	end uint64
+	at  int64
+}
+
+// batchRing holds a connection's writes not yet wholly back. It is small
+// and fixed: when it is full a write joins the newest batch, keeping that
+// batch's earlier time, so latency is then over- rather than under-stated.
+// The stream window makes that rare (a refill needs half the window back).
+type batchRing struct {
+	b    [8]batch
+	head int
+	n    int
+}
+
+func (q *batchRing) push(end uint64, at int64) {
+	if q.n == len(q.b) {
+		q.b[(q.head+q.n-1)%len(q.b)].end = end
+		return
+	}
+	q.b[(q.head+q.n)%len(q.b)] = batch{end: end, at: at}
+	q.n++
+}
+
+func (q *batchRing) oldest() batch { return q.b[q.head] }
+
+func (q *batchRing) pop() {
+	q.head = (q.head + 1) % len(q.b)
+	q.n--
+}

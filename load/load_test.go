@@ -1,0 +1,184 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+var generators = []Generator{GnetGenerator, GoroutineGenerator}
+
+// short is a small, quick run against addr.
+func short(addr string, g Generator, mode Mode) Config {
+	return Config{
+		Address:   addr,
+		Conns:     20,
+		Duration:  300 * time.Millisecond,
+		Warmup:    50 * time.Millisecond,
+		Mode:      mode,
+		Generator: g,
+		Timeout:   5 * time.Second,
+	}
+}
+
+func mustRun(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+func TestCleanRun(t *testing.T) {
+	t.Parallel()
+	addr := startPeer(t, upper)
+	for _, g := range generators {
+		for _, tc := range []struct {
+			mode Mode
+			size int
+			rate float64
+		}{
+			{PingPong, 16, 0},
+			{PingPong, 5000, 0}, // a reply in several reads
+			{PingPong, 16, 200},
+			{Stream, 16, 0},
+			{Stream, 1000, 0},
+			{Stream, 16, 2000},
+		} {
+			t.Run(fmt.Sprintf("%s/%s/%d/%g", g, tc.mode, tc.size, tc.rate), func(t *testing.T) {
+				t.Parallel()
+				cfg := short(addr, g, tc.mode)
+				cfg.Size, cfg.Rate = tc.size, tc.rate
+				res := mustRun(t, cfg)
+				if got, want := res.Connected, cfg.Conns; got != want {
+					t.Errorf("Connected = %d, want %d (failed %v)", got, want, res.ConnectFailed)
+				}
+				if n := res.ErrorCount() + res.FailedDials(); n != 0 {
+					t.Errorf("errors %v, failed dials %v; want none", res.Errors, res.ConnectFailed)
+				}
+				if res.Messages == 0 {
+					t.Fatalf("no messages: %+v", res)
+				}
+				h, err := DecodeHistogram(res.Histogram)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.mode == PingPong {
+					// One latency per message, and a message's bytes both ways.
+					if got, want := uint64(h.TotalCount()), res.Messages; got != want {
+						t.Errorf("latencies recorded = %d, want one per message, %d", got, want)
+					}
+				} else if h.TotalCount() == 0 {
+					t.Errorf("no latency recorded")
+				}
+				// Bytes of messages that straddle the window's edges are
+				// counted on one side only: at most one window a connection.
+				slack := uint64(cfg.Conns * max(cfg.Size, DefaultWindow))
+				if got, want := res.BytesReceived, res.Messages*uint64(tc.size); absDiff(got, want) > slack {
+					t.Errorf("BytesReceived = %d, want about Messages*Size = %d", got, want)
+				}
+				if res.Latency.P50 <= 0 || res.Latency.P99 < res.Latency.P50 || res.Latency.Max < res.Latency.P999 {
+					t.Errorf("latency summary out of order: %+v", res.Latency)
+				}
+				if tc.rate > 0 {
+					// The cap holds: at most the rate, plus one message of
+					// catch-up per connection.
+					limit := tc.rate*float64(cfg.Conns) + float64(cfg.Conns)/res.Duration.Seconds()
+					if res.MessagesPerS > limit*1.05 {
+						t.Errorf("MessagesPerS = %.0f over the cap %.0f", res.MessagesPerS, limit)
+					}
+				}
+				if res.GeneratorCPU <= 0 || res.GeneratorCPUPerMsg <= 0 {
+					t.Errorf("generator CPU not measured: %v, %g µs/msg", res.GeneratorCPU, res.GeneratorCPUPerMsg)
+				}
+				if res.Duration < cfg.Duration || res.Duration > cfg.Duration+time.Second {
+					t.Errorf("Duration = %v, want about %v", res.Duration, cfg.Duration)
+				}
+			})
+		}
+	}
+}
+
+func absDiff(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// TestFaultyPeer runs against servers that break the protocol on purpose:
+// every connection must end with exactly one error of the right kind.
+func TestFaultyPeer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		p    peer
+		kind string
+	}{
+		{"flip", flipper, ErrMismatch},
+		{"close", closer, ErrShort},
+		{"reset", resetter, ErrReset},
+		{"mute", mute, ErrTimeout},
+	} {
+		addr := startPeer(t, tc.p)
+		for _, g := range generators {
+			for _, mode := range []Mode{PingPong, Stream} {
+				t.Run(fmt.Sprintf("%s/%s/%s", tc.name, g, mode), func(t *testing.T) {
+					t.Parallel()
+					cfg := short(addr, g, mode)
+					cfg.Conns = 8
+					cfg.Timeout = 200 * time.Millisecond
+					cfg.Duration = time.Second
+					res := mustRun(t, cfg)
+					if got, want := res.Errors[tc.kind], uint64(cfg.Conns); got != want {
+						t.Errorf("Errors[%s] = %d, want %d; all errors %v", tc.kind, got, want, res.Errors)
+					}
+					if got, want := res.ErrorCount(), uint64(cfg.Conns); got != want {
+						t.Errorf("ErrorCount = %d, want %d (%v)", got, want, res.Errors)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestRefused counts dials to a closed port by reason.
+func TestRefused(t *testing.T) {
+	t.Parallel()
+	addr := startPeer(t, upper)
+	// A port nothing listens on: bind one, note it, close it.
+	cfg := short(addr, GnetGenerator, PingPong)
+	cfg.Address = closedPort(t)
+	cfg.Conns = 5
+	res := mustRun(t, cfg)
+	if got, want := res.ConnectFailed[DialRefused], uint64(5); got != want {
+		t.Errorf("ConnectFailed[refused] = %d, want %d (%v)", got, want, res.ConnectFailed)
+	}
+	if res.Connected != 0 || res.Messages != 0 {
+		t.Errorf("Connected %d, Messages %d; want 0", res.Connected, res.Messages)
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []Config{
+		{Conns: -1},
+		{Size: -3},
+		{Size: MaxSize + 1},
+		{Mode: "burst"},
+		{Generator: "threads"},
+		{Rate: -1},
+		{Duration: -time.Second},
+		{Address: "no-port"},
+		{Network: "udp"},
+		{Conns: 30000, Address: "[::1]:1060"}, // needs source addresses ::1 cannot have
+	} {
+		if _, err := Run(context.Background(), cfg); err == nil {
+			t.Errorf("Run(%+v) succeeded, want an error", cfg)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package load
+
+import (
+	"time"
+)
+
+// pacer spaces the messages of each connection Config.Rate a second apart.
+// It keeps no state per connection but the time the connection's next
+// message is due, so the gnet generator can pace thousands of connections
+// from one ticker per event loop instead of a timer per connection.
+//
+// It is a virtual schedule: each message moves a connection's due time on
+// by one interval. A connection that falls behind (a slow reply) may catch
+// up by at most one interval, so the rate never bursts above the cap for
+// long.
+type pacer struct {
+	interval int64 // nanoseconds between messages; 0 means no cap
+}
+
+func newPacer(rate float64) pacer {
+	if rate <= 0 {
+		return pacer{}
+	}
+	return pacer{interval: max(int64(float64(time.Second)/rate), 1)}
+}
+
+// capped reports whether there is a rate cap at all.
+func (p pacer) capped() bool { return p.interval > 0 }
+
+// take returns how many of want messages may go now, at most want, and moves
+// *due on past them.
+func (p pacer) take(due *int64, now int64, want int) int {
+	if p.interval == 0 {
+		return want
+	}
+	if now < *due {
+		return 0
+	}
+	if behind := now - p.interval; *due < behind {
+		*due = behind
+	}
+	n := min(int((now-*due)/p.interval)+1, want)
+	*due += int64(n) * p.interval
+	return n
+}
+
+// first is connection i's first due time after start: spread evenly over
+// one interval so that the connections of a run do not all fire at once.
+func (p pacer) first(start int64, i int) int64 {
+	if p.interval == 0 {
+		return start
+	}
+	// Fibonacci hashing spreads consecutive indices over the interval.
+	return start + int64((uint64(i)*0x9E3779B97F4A7C15>>11)%uint64(p.interval))
+}
+
+// tick is how often an event loop looks for connections that are due (and
+// for replies overdue): a quarter of the interval, between 1 ms and 20 ms;
+// 50 ms when there is no cap, for the timeout checks alone.
+func (p pacer) tick() time.Duration {
+	if p.interval == 0 {
+		return 50 * time.Millisecond
+	}
+	return min(max(time.Duration(p.interval)/4, time.Millisecond), 20*time.Millisecond)
+}

@@ -1,0 +1,80 @@
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// A Reporter writes a Result in one format.
+type Reporter func(io.Writer) error
+
+// NewJSONReporter writes r as one JSON object on one line, the form
+// `load --json` prints and compare reads.
+func NewJSONReporter(r *Result) Reporter {
+	return func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(r)
+	}
+}
+
+// NewTextReporter writes r as an aligned table for people.
+func NewTextReporter(r *Result) Reporter {
+	return func(w io.Writer) error {
+		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		row := func(name, format string, args ...any) {
+			fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{name}, args...)...)
+		}
+		row("Target", "%s  %s, %d B messages, rate %s", r.Target, r.Mode, r.Size, rateText(r.Rate))
+		row("Generator", "%s, %d process(es)", r.Engine, max(r.Workers, 1))
+		if len(r.SourceAddrs) > 0 {
+			row("Source addresses", "%d (%s .. %s)", len(r.SourceAddrs), r.SourceAddrs[0], r.SourceAddrs[len(r.SourceAddrs)-1])
+		}
+		row("Connections", "%d of %d established in %s, failed: %s", r.Connected, r.Conns, round(r.ConnectTime), countsText(r.ConnectFailed))
+		row("Connect latency", "p50 %s  p99 %s", usText(r.ConnectP50), usText(r.ConnectP99))
+		row("Measured", "%s after %s warm-up", round(r.Duration), round(r.Warmup))
+		row("Messages", "%d  (%.0f/s)", r.Messages, r.MessagesPerS)
+		row("Throughput", "out %.2f MB/s  in %.2f MB/s", r.MBPerSOut, r.MBPerSIn)
+		l := r.Latency
+		row("Latency", "p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s",
+			usText(l.P50), usText(l.P90), usText(l.P99), usText(l.P999), usText(l.Max), usText(l.Mean))
+		row("Errors", "%s", countsText(r.Errors))
+		row("Generator CPU", "%s  (%.2f µs/message)", round(r.GeneratorCPU), r.GeneratorCPUPerMsg)
+		return tw.Flush()
+	}
+}
+
+// countsText is "none" or "kind N, kind N" in name order.
+func countsText(m map[string]uint64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// usText shows microseconds as µs below 10 ms and as ms above.
+func usText(us float64) string {
+	if us >= 10000 {
+		return fmt.Sprintf("%.1fms", us/1000)
+	}
+	return fmt.Sprintf("%.1fµs", us)
+}
+
+func rateText(rate float64) string {
+	if rate <= 0 {
+		return "uncapped"
+	}
+	return fmt.Sprintf("%g/s per connection", rate)
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }

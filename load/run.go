@@ -1,0 +1,269 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// generator drives the connections of one process. Its methods are called in
+// order: add for each connection dialed (concurrently), then start once,
+// then drain once, then stop once.
+type generator interface {
+	// add takes over an established connection, the i-th of this process.
+	add(c net.Conn, i int) error
+	// start begins traffic on every connection added.
+	start()
+	// drain tells every connection to send nothing more and to finish once
+	// it has had back everything it is owed.
+	drain()
+	// stop counts whatever is still owed as a timeout, closes every
+	// connection and returns once the generator has stopped.
+	stop()
+	// tallies are the measurements, read after stop.
+	tallies() []*tally
+}
+
+// Phases as run.phase holds them.
+const (
+	phaseConnect int32 = iota
+	phaseWarmup
+	phaseRun
+	phaseDrain
+)
+
+// run is the state one process's generator shares with the driver.
+type run struct {
+	cfg    *Config
+	pay    *payload
+	pace   pacer
+	phase  atomic.Int32
+	errors errorCounts
+
+	// live counts connections taken over that have not finished (drained or
+	// failed), plus one held by the driver until traffic starts; finished
+	// is closed when it reaches zero.
+	live     atomic.Int64
+	finished chan struct{}
+	once     sync.Once
+}
+
+func newRun(cfg *Config) *run {
+	r := &run{
+		cfg:      cfg,
+		pay:      newPayload(cfg.Size, cfg.Window),
+		pace:     newPacer(cfg.Rate),
+		finished: make(chan struct{}),
+	}
+	r.live.Store(1)
+	return r
+}
+
+// measuring reports whether what completes now is measured.
+func (r *run) measuring() bool { return r.phase.Load() == phaseRun }
+
+// sending reports whether connections may send new messages.
+func (r *run) sending() bool { return r.phase.Load() < phaseDrain }
+
+// finish is called once for each connection taken over, when it has drained
+// or failed.
+func (r *run) finish() {
+	if r.live.Add(-1) == 0 {
+		r.once.Do(func() { close(r.finished) })
+	}
+}
+
+// fail counts an error of the given kind.
+func (r *run) fail(kind string) { r.errors.add(kind) }
+
+// Run drives the load cfg describes and returns what it measured. It
+// returns an error only when the run could not be made (bad configuration,
+// a worker that failed); errors seen on connections are counted in the
+// Result. Cancelling ctx ends the run early: the Result then covers the
+// time measured until then.
+//
+// A run that needs more open files than this process may hold is split over
+// worker processes made by cfg.WorkerCommand.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = (cfg.Conns + ConnsPerProcess(cfg.DialsInFlight) - 1) / ConnsPerProcess(cfg.DialsInFlight)
+	}
+	if workers > cfg.Conns {
+		return nil, fmt.Errorf("load: %d workers for %d connections: each worker needs at least one", workers, cfg.Conns)
+	}
+	if workers > 1 {
+		return runWorkers(ctx, cfg, workers)
+	}
+	if limit := ConnsPerProcess(cfg.DialsInFlight); cfg.Conns > limit {
+		return nil, fmt.Errorf("load: %d connections need more open files than one process may hold (%d connections); use more workers", cfg.Conns, limit)
+	}
+	return runLocal(ctx, &cfg, nil)
+}
+
+// fdReserve is the descriptors a process keeps for what is not a
+// connection: pollers, event fds, pipes, the binary, standard streams.
+const fdReserve = 256
+
+// ConnsPerProcess is how many connections one process can hold within its
+// open-file limit, leaving room for dialsInFlight dials in flight (the gnet
+// generator holds two descriptors of a connection while it takes it over).
+func ConnsPerProcess(dialsInFlight int) int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<24 {
+		return 1 << 20
+	}
+	return max(int(rl.Cur)-fdReserve-2*dialsInFlight, 1)
+}
+
+// runLocal runs cfg in this process. If barrier is set, it is called once
+// every connection is dialed, with the connection figures so far, and
+// traffic starts when it returns nil.
+func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*Result, error) {
+	r := newRun(cfg)
+	var g generator
+	var err error
+	switch cfg.Generator {
+	case GnetGenerator:
+		g, err = newGnetGenerator(r)
+	default:
+		g = newGoroutineGenerator(r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Target:    cfg.target(),
+		Mode:      string(cfg.Mode),
+		Conns:     cfg.Conns,
+		Size:      cfg.Size,
+		Rate:      cfg.Rate,
+		Workers:   1,
+		Engine:    string(cfg.Generator),
+		Warmup:    cfg.Warmup,
+		Errors:    map[string]uint64{},
+		Histogram: "",
+	}
+
+	d := newDialer(cfg)
+	prog := startProgress(cfg, r, d, g)
+	defer prog.stop()
+
+	t0 := time.Now()
+	d.dialAll(ctx, g.add)
+	res.ConnectTime = time.Since(t0)
+	if err := d.fill(res); err != nil {
+		g.stop()
+		return nil, err
+	}
+	if barrier != nil {
+		if err := barrier(res); err != nil {
+			g.stop()
+			return nil, err
+		}
+	}
+
+	r.phase.Store(phaseWarmup)
+	prog.enter(PhaseWarmup, cfg.Warmup)
+	g.start()
+	r.finish() // the driver's own share of live: from now on only connections hold it
+	wait(ctx, r.finished, cfg.Warmup)
+
+	r.phase.Store(phaseRun)
+	prog.enter(PhaseRun, cfg.Duration)
+	cpu0, m0 := cpuTime(), time.Now()
+	wait(ctx, r.finished, cfg.Duration)
+	r.phase.Store(phaseDrain)
+	window, cpu := time.Since(m0), cpuTime()-cpu0
+
+	prog.enter(PhaseDrain, cfg.DrainTimeout)
+	g.drain()
+	wait(context.Background(), r.finished, cfg.DrainTimeout)
+	g.stop()
+
+	res.Errors = r.errors.snapshot()
+	if err := res.fill(g.tallies(), window, cpu); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// wait waits for d, or until ctx is done or done is closed.
+func wait(ctx context.Context, done <-chan struct{}, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-done:
+	}
+}
+
+// progress calls Config.Progress about five times a second.
+type progress struct {
+	cfg  *Config
+	mu   sync.Mutex
+	ph   Phase
+	at   time.Time
+	long time.Duration
+	quit chan struct{}
+	done chan struct{}
+}
+
+func startProgress(cfg *Config, r *run, d *dialer, g generator) *progress {
+	p := &progress{cfg: cfg, ph: PhaseConnect, at: time.Now(), quit: make(chan struct{}), done: make(chan struct{})}
+	if cfg.Progress == nil {
+		close(p.done)
+		return p
+	}
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.quit:
+				return
+			case <-t.C:
+			}
+			p.mu.Lock()
+			pr := Progress{Phase: p.ph, Conns: cfg.Conns, Elapsed: time.Since(p.at), Total: p.long}
+			p.mu.Unlock()
+			pr.Connected, pr.Failed = int(d.connected.Load()), int(d.failed.Load())
+			if r.phase.Load() > phaseConnect {
+				for _, t := range g.tallies() {
+					pr.Messages += t.messagesSeen.Load()
+				}
+			}
+			cfg.Progress(pr)
+		}
+	}()
+	return p
+}
+
+// enter marks the start of a phase that lasts about long.
+func (p *progress) enter(ph Phase, long time.Duration) {
+	p.mu.Lock()
+	p.ph, p.at, p.long = ph, time.Now(), long
+	p.mu.Unlock()
+}
+
+func (p *progress) stop() {
+	select {
+	case <-p.quit:
+	default:
+		close(p.quit)
+	}
+	<-p.done
+}
