@@ -1,0 +1,120 @@
+package main
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// engines are the values of serve --engine every end-to-end case runs with.
+var engines = []string{"gnet", "goroutine"}
+
+// oneLine fails unless stderr is exactly one line, naming want, with no
+// stack trace.
+func oneLine(t *testing.T, stderr, want string) {
+	t.Helper()
+	s := strings.TrimRight(stderr, "\n")
+	if strings.Count(s, "\n") != 0 || !strings.Contains(s, want) || strings.Contains(s, "goroutine ") {
+		t.Errorf("stderr = %q, want one line containing %q", stderr, want)
+	}
+}
+
+func TestServeAndClient(t *testing.T) {
+	t.Parallel()
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			srv := startServe(t, "--engine", engine)
+			_, port, _ := net.SplitHostPort(srv.addr)
+			out, stderr, code := run(t, nil, "client", "--port", port, "64KiB")
+			if code != 0 {
+				t.Fatalf("client exit %d, stderr %q", code, stderr)
+			}
+			for _, want := range []string{
+				"Sending 65536 bytes of data, in chunks of 16 bytes",
+				"Receiving all the data the server sends back",
+				"The first data received says 'CAPITALIZE THIS!'",
+				"65536 bytes received",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("client output lacks %q:\n%s", want, out)
+				}
+			}
+			if err := srv.stop(t, 10*time.Second); err != nil {
+				t.Errorf("serve exit after SIGTERM: %v, want 0; stderr %s", err, srv.stderr)
+			}
+			for _, want := range []string{"Processing up to 1024 bytes at a time from 127.0.0.1:", "65536 bytes processed so far", "Completed processing"} {
+				if !strings.Contains(srv.stdout.String(), want) {
+					t.Errorf("serve output lacks %q:\n%s", want, srv.stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestClientByEnvironment(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--quiet")
+	host, port, _ := net.SplitHostPort(srv.addr)
+	_, stderr, code := run(t, []string{"UPCASE_GNET_HOST=" + host, "UPCASE_GNET_PORT=" + port}, "client", "1KiB")
+	if code != 0 {
+		t.Fatalf("client with UPCASE_GNET_PORT=%s: exit %d, stderr %q", port, code, stderr)
+	}
+}
+
+func TestBadInputIsOneLine(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"busy port", []string{"serve", "--port", port}, 1, "address already in use"},
+		{"bad size", []string{"serve", "--max-buffer", "lots"}, 2, "invalid size"},
+		{"unknown flag", []string{"serve", "--nope"}, 2, "nope"},
+		{"unknown engine", []string{"serve", "--port", "0", "--engine", "tokio"}, 2, "unknown engine"},
+		{"bad duration", []string{"serve", "--drain-timeout", "soon"}, 2, "drain-timeout"},
+		{"refused", []string{"client", "--port", strconv.Itoa(closedPort)}, 1, "connection refused"},
+		{"bad client size", []string{"client", "--port", port, "-5"}, 2, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code := run(t, nil, tc.args...)
+			if code == 0 || (tc.code != 0 && code != tc.code) {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, tc.code, stderr)
+			}
+			oneLine(t, stderr, tc.want)
+		})
+	}
+}
+
+func TestClientStallExplainsDeadlock(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--quiet", "--engine", "goroutine")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	_, stderr, code := run(t, nil, "client", "--port", port, "--stall-timeout", "1s", "32MiB")
+	if code != 3 {
+		t.Fatalf("sequential 32 MiB against the goroutine engine: exit %d, want 3 (a stall); stderr %q", code, stderr)
+	}
+	if !strings.Contains(stderr, "--duplex") {
+		t.Errorf("the stall report does not point to --duplex: %q", stderr)
+	}
+	// The same transfer against the gnet engine completes.
+	gsrv := startServe(t, "--quiet")
+	_, gport, _ := net.SplitHostPort(gsrv.addr)
+	if _, stderr, code := run(t, nil, "client", "--port", gport, "--stall-timeout", "5s", "32MiB"); code != 0 {
+		t.Fatalf("sequential 32 MiB against the gnet engine: exit %d, stderr %q", code, stderr)
+	}
+}
