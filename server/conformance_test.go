@@ -70,6 +70,8 @@ var conformanceCases = []conformanceCase{
 	}},
 	{name: "all byte values", run: testAllByteValues},
 	{name: "1000 concurrent clients", run: testConcurrentClients},
+	{name: "read size bounds each event", run: testReadSize},
+	{name: "hooks", run: testHooks},
 	{name: "bind errors", run: testBindErrors},
 	{name: "unix socket", run: testUnixSocket},
 
@@ -179,6 +181,81 @@ func testConcurrentClients(t *testing.T, e Engine) {
 	st := settled(t, srv)
 	if st.Accepted != clients || st.Closed[ClosedPeer] != clients {
 		t.Errorf("accepted %d, closed by peer %d, want %d each", st.Accepted, st.Closed[ClosedPeer], clients)
+	}
+}
+
+// testReadSize: no event processes more than ReadSize bytes, the original's
+// recv(1024) made configurable.
+func testReadSize(t *testing.T, e Engine) {
+	const readSize, size = 100, 64 << 10
+	srv, _ := startServer(t, e, Config{ReadSize: readSize})
+	roundTrip(t, dial(t, srv), randomPayload(size), 4096)
+	if st := settled(t, srv); st.Events < size/readSize {
+		t.Errorf("%d events for %d bytes, want at least %d with ReadSize %d", st.Events, size, size/readSize, readSize)
+	}
+}
+
+// testHooks: Open once, Progress with a growing total that ends at every
+// byte, Close once with that total and the reason.
+func testHooks(t *testing.T, e Engine) {
+	const size = 10000
+	type closed struct {
+		remote    string
+		processed int64
+		reason    CloseReason
+	}
+	var (
+		mu       sync.Mutex
+		opened   []string
+		progress []int64
+		closes   = make(chan closed, 2)
+	)
+	hooks := Hooks{
+		Open: func(remote net.Addr) {
+			mu.Lock()
+			defer mu.Unlock()
+			opened = append(opened, remote.String())
+		},
+		Progress: func(_ net.Addr, processed int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress = append(progress, processed)
+		},
+		Close: func(remote net.Addr, processed int64, reason CloseReason, _ error) {
+			closes <- closed{remote.String(), processed, reason}
+		},
+	}
+	srv, _ := startServer(t, e, Config{Hooks: hooks})
+	conn := dial(t, srv)
+	if _, err := sequential(conn, randomPayload(size), 1000, stallTimeout); err != nil {
+		t.Fatal(err)
+	}
+	var c closed
+	select {
+	case c = <-closes:
+	case <-time.After(stallTimeout):
+		t.Fatal("Close hook not called")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := conn.LocalAddr().String(); len(opened) != 1 || opened[0] != want || c.remote != want {
+		t.Errorf("Open hook saw %q and Close hook %q, want %q once each", opened, c.remote, want)
+	}
+	if c.processed != size || c.reason != ClosedPeer {
+		t.Errorf("Close hook: processed %d, reason %q; want %d, %q", c.processed, c.reason, size, ClosedPeer)
+	}
+	for i, p := range progress {
+		if i > 0 && p <= progress[i-1] {
+			t.Fatalf("Progress totals do not grow: %v", progress)
+		}
+	}
+	if len(progress) == 0 || progress[len(progress)-1] != size {
+		t.Errorf("Progress totals %v, want them to end at %d", progress, size)
+	}
+	select {
+	case c := <-closes:
+		t.Errorf("Close hook called again: %+v", c)
+	default:
 	}
 }
 
