@@ -196,7 +196,7 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 	gc.in = in
 	if fresh > 0 {
 		e.st.bytesIn.Add(uint64(fresh))
-		gc.last = time.Now().UnixNano()
+		e.touch(gc)
 	}
 	if e.overBudget(gc) {
 		return gnet.Close
@@ -254,6 +254,14 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 		e.done(gc, ClosedError, err)
 	}
 	return gnet.None
+}
+
+// touch records traffic on gc for the idle sweep; without an idle timeout
+// it costs nothing.
+func (e *gnetEngine) touch(gc *gconn) {
+	if e.cfg.IdleTimeout > 0 {
+		gc.last = time.Now().UnixNano()
+	}
 }
 
 // loopOf returns the state of c's event loop, starting its sweeper the

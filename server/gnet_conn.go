@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -133,7 +132,7 @@ func (e *gnetEngine) write(gc *gconn, p []byte) (int, error) {
 		n, err := unix.Write(gc.fd, p)
 		if n > 0 {
 			e.st.bytesOut.Add(uint64(n))
-			gc.last = time.Now().UnixNano()
+			e.touch(gc)
 		} else {
 			n = 0
 		}
