@@ -6,11 +6,9 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
-	"golang.org/x/sys/unix"
 )
 
 // errCancelled marks dials that the run's cancellation stopped.
@@ -126,22 +124,4 @@ func (d *dialer) fill(r *Result) error {
 		r.SourceAddrs = append(r.SourceAddrs, a.String())
 	}
 	return err
-}
-
-// bindAddressNoPort sets IP_BIND_ADDRESS_NO_PORT before the dialer binds
-// its source address. Without it, bind(addr, 0) must pick a port unused by
-// any socket of that address, TIME_WAIT ones from earlier runs included;
-// with it the port is picked at connect time per destination, and the
-// kernel may reuse loopback TIME_WAIT ports (tcp_tw_reuse=2).
-func bindAddressNoPort(network, _ string, rc syscall.RawConn) error {
-	if network != "tcp4" && network != "tcp6" {
-		return nil
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
-	}); err != nil {
-		return err
-	}
-	return serr
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -65,6 +66,11 @@ func (quietLogger) Fatalf(string, ...any) {}
 
 func newGnetGenerator(r *run) (*gnetGenerator, error) {
 	g := &gnetGenerator{r: r, loops: map[gnet.EventLoop]*gnetLoop{}, tickQuit: make(chan struct{})}
+	loops := r.cfg.Loops
+	if loops == 0 {
+		loops = runtime.NumCPU()
+	}
+	reserveProcs(loops)
 	opts := []gnet.Option{
 		gnet.WithMulticore(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
@@ -72,7 +78,7 @@ func newGnetGenerator(r *run) (*gnetGenerator, error) {
 		gnet.WithLogger(quietLogger{}),
 	}
 	if r.cfg.Loops > 0 {
-		opts = append(opts, gnet.WithNumEventLoop(r.cfg.Loops))
+		opts = append(opts, gnet.WithNumEventLoop(loops))
 	}
 	cli, err := gnet.NewClient(g, opts...)
 	if err != nil {
@@ -83,6 +89,23 @@ func newGnetGenerator(r *run) (*gnetGenerator, error) {
 	}
 	g.client = cli
 	return g, nil
+}
+
+// procsMu serialises reserveProcs.
+var procsMu sync.Mutex
+
+// reserveProcs raises GOMAXPROCS to NumCPU plus loops, if it is lower, and
+// never lowers it. A gnet loop waits in epoll_wait as a plain system call,
+// which keeps its P until the runtime's monitor takes it back, up to 10 ms
+// later; with only NumCPU Ps, the loops starve the rest of the process
+// (the dials, the pacing tickers) and connect latency measured 5 times
+// higher than with the goroutine generator.
+func reserveProcs(loops int) {
+	procsMu.Lock()
+	defer procsMu.Unlock()
+	if want := runtime.NumCPU() + loops; runtime.GOMAXPROCS(0) < want {
+		runtime.GOMAXPROCS(want)
+	}
 }
 
 func (g *gnetGenerator) add(c net.Conn, i int) error {

@@ -1,8 +1,216 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
 
-// loadCommand is a placeholder until the load command lands.
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/upcase-gnet/upcase-gnet/load"
+)
+
+// loadCommand drives many connections at a server and reports what it saw.
 func loadCommand() *cli.Command {
-	return &cli.Command{Name: "load", Hidden: true, Action: func(*cli.Context) error { return cli.Exit("load: not implemented yet", 2) }}
+	return &cli.Command{
+		Name:  "load",
+		Usage: "drive many connections at a server and measure throughput, latency and errors",
+		Description: `Opens --conns connections (at --connect-rate a second, or as fast as the
+server accepts), then for --warmup and --duration has each one send
+--size-byte messages: in pingpong one at a time, waiting for the whole
+reply; in stream continuously, reading concurrently. Every byte back is
+checked against the uppercase of what was sent; a mismatch, a short reply,
+a reset, a timeout or a failed connection makes the exit code 1 unless
+--allow-errors. Prints a table, or with --json one JSON object.
+
+More connections than one process can hold are split over worker processes
+of this binary; past about 25,000 connections to one server port they are
+spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "server host (::1 for IPv6)", EnvVars: env("HOST")},
+			&cli.IntFlag{Name: "port", Value: 1060, Usage: "server TCP port", EnvVars: env("PORT")},
+			&cli.StringFlag{Name: "unix", Usage: "connect to this Unix socket path instead of --host and --port", EnvVars: env("UNIX")},
+			&cli.IntFlag{Name: "conns", Value: load.DefaultConns, Usage: "connections", EnvVars: env("CONNS")},
+			&cli.Float64Flag{Name: "connect-rate", Usage: "new connections a second (0 = as fast as the server accepts, 256 dials in flight)", EnvVars: env("CONNECT_RATE")},
+			&cli.DurationFlag{Name: "duration", Value: load.DefaultDuration, Usage: "measured time", EnvVars: env("DURATION")},
+			&cli.DurationFlag{Name: "warmup", Usage: "traffic before the measured time, not measured", EnvVars: env("WARMUP")},
+			&cli.StringFlag{Name: "mode", Value: string(load.PingPong), Usage: "pingpong (one message, then its reply) or stream (write and read continuously)", EnvVars: env("MODE")},
+			&cli.GenericFlag{Name: "size", Value: newSizeFlag(int64(load.DefaultSize)), Usage: "bytes per message: " + sizeHelp, EnvVars: env("SIZE")},
+			&cli.Float64Flag{Name: "rate", Usage: "messages a second per connection (0 = no cap)", EnvVars: env("RATE")},
+			&cli.DurationFlag{Name: "timeout", Value: load.DefaultTimeout, Usage: "a reply owed for this long without a byte is a timeout error", EnvVars: env("TIMEOUT")},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object", EnvVars: env("JSON")},
+			&cli.BoolFlag{Name: "allow-errors", Usage: "exit 0 even if connections failed or replies were wrong", EnvVars: env("ALLOW_ERRORS")},
+			&cli.StringFlag{Name: "generator", Value: string(load.DefaultGenerator), Usage: "gnet (event loops) or goroutine (one per connection)", EnvVars: env("GENERATOR")},
+			&cli.IntFlag{Name: "workers", Usage: "generator processes (0 = as many as the open-file limit needs)", EnvVars: env("WORKERS")},
+			&cli.StringFlag{Name: "source-addrs", Value: "0", Usage: "source addresses: a count N for 127.0.0.1..N, or a comma-separated list (0 = automatic)", EnvVars: env("SOURCE_ADDRS")},
+			&cli.BoolFlag{Name: "worker", Hidden: true, Usage: "run as a worker process of another load: job on stdin, result on stdout"},
+		},
+		Action: runLoad,
+	}
+}
+
+func runLoad(c *cli.Context) error {
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if c.Bool("worker") {
+		if err := load.ServeWorker(ctx, os.Stdin, os.Stdout); err != nil {
+			return cli.Exit(err.Error(), 1)
+		}
+		return nil
+	}
+	if c.Args().Present() {
+		return cli.Exit(fmt.Sprintf("load takes no arguments, got %q", c.Args().First()), 2)
+	}
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
+		bar := &loadBar{w: os.Stderr}
+		cfg.Progress = bar.show
+		defer bar.close()
+	}
+	res, err := load.Run(ctx, cfg)
+	if err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	report := load.NewTextReporter(res)
+	if c.Bool("json") {
+		report = load.NewJSONReporter(res)
+	}
+	if err := report(c.App.Writer); err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	if n, f := res.ErrorCount(), res.FailedDials(); (n > 0 || f > 0) && !c.Bool("allow-errors") {
+		return cli.Exit(fmt.Sprintf("load: %d errors, %d failed connections (--allow-errors to accept them)", n, f), 1)
+	}
+	if ctx.Err() != nil {
+		return cli.Exit("load: interrupted", 130)
+	}
+	return nil
+}
+
+// loadConfig turns the command line into a load.Config, or an error that
+// names the bad value.
+func loadConfig(c *cli.Context) (load.Config, error) {
+	cfg := load.Config{
+		Conns:       c.Int("conns"),
+		ConnectRate: c.Float64("connect-rate"),
+		Duration:    c.Duration("duration"),
+		Warmup:      c.Duration("warmup"),
+		Rate:        c.Float64("rate"),
+		Timeout:     c.Duration("timeout"),
+		Workers:     c.Int("workers"),
+	}
+	var err error
+	if p := c.String("unix"); p != "" {
+		cfg.Network, cfg.Address = "unix", p
+	} else if cfg.Address, err = joinHostPort(c.String("host"), c.Int("port")); err != nil {
+		return cfg, fmt.Errorf("load: %w", err)
+	}
+	switch {
+	case cfg.Conns < 1:
+		return cfg, fmt.Errorf("load: --conns must be at least 1, got %d", cfg.Conns)
+	case cfg.Duration <= 0:
+		return cfg, fmt.Errorf("load: --duration must be positive, got %v", cfg.Duration)
+	case cfg.Warmup < 0:
+		return cfg, fmt.Errorf("load: --warmup must not be negative, got %v", cfg.Warmup)
+	case cfg.Timeout <= 0:
+		return cfg, fmt.Errorf("load: --timeout must be positive, got %v", cfg.Timeout)
+	case cfg.ConnectRate < 0:
+		return cfg, fmt.Errorf("load: --connect-rate must not be negative, got %g", cfg.ConnectRate)
+	case cfg.Rate < 0:
+		return cfg, fmt.Errorf("load: --rate must not be negative, got %g", cfg.Rate)
+	case cfg.Workers < 0:
+		return cfg, fmt.Errorf("load: --workers must not be negative, got %d", cfg.Workers)
+	}
+	size := c.Generic("size").(*sizeFlag).Bytes()
+	if size < 1 || size > load.MaxSize {
+		return cfg, fmt.Errorf("load: --size must be 1 byte to %s, got %s", formatSize(load.MaxSize), formatSize(size))
+	}
+	cfg.Size = int(size)
+	if cfg.Mode, err = load.ParseMode(c.String("mode")); err != nil {
+		return cfg, err
+	}
+	if cfg.Generator, err = load.ParseGenerator(c.String("generator")); err != nil {
+		return cfg, err
+	}
+	if cfg.SourceAddrs, err = load.ParseSourceAddrs(c.String("source-addrs")); err != nil {
+		return cfg, err
+	}
+	if cfg.Network == "unix" && len(cfg.SourceAddrs) > 0 {
+		return cfg, fmt.Errorf("load: --source-addrs needs a TCP server, not --unix")
+	}
+	cfg.WorkerCommand = workerCommand
+	return cfg, nil
+}
+
+// workerCommand re-runs this binary as a load worker.
+func workerCommand() *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.Command(exe, "load", "--worker")
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// loadBar shows a run's progress on a terminal: one bar while connecting,
+// one for the warm-up and one for the measured time.
+type loadBar struct {
+	w     io.Writer
+	phase load.Phase
+	bar   *progressbar.ProgressBar
+}
+
+func (b *loadBar) show(p load.Progress) {
+	if p.Phase != b.phase {
+		b.close()
+		b.phase = p.Phase
+		switch p.Phase {
+		case load.PhaseConnect:
+			b.bar = b.newBar(int64(p.Conns), "connecting")
+		case load.PhaseWarmup, load.PhaseRun:
+			b.bar = b.newBar(max(p.Total.Milliseconds(), 1), string(p.Phase))
+		default:
+			b.bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(b.w),
+				progressbar.OptionSetDescription("draining"), progressbar.OptionClearOnFinish())
+		}
+	}
+	switch p.Phase {
+	case load.PhaseConnect:
+		b.bar.Describe(fmt.Sprintf("connecting (%d failed)", p.Failed))
+		_ = b.bar.Set(p.Connected + p.Failed)
+	case load.PhaseWarmup, load.PhaseRun:
+		b.bar.Describe(fmt.Sprintf("%-7s %d messages", p.Phase, p.Messages))
+		_ = b.bar.Set64(min(p.Elapsed.Milliseconds(), p.Total.Milliseconds()))
+	default:
+		_ = b.bar.Add(1)
+	}
+}
+
+func (b *loadBar) newBar(max int64, desc string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(b.w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// close clears the bar, so that the report starts on a clean line.
+func (b *loadBar) close() {
+	if b.bar != nil {
+		_ = b.bar.Finish()
+		_ = b.bar.Clear()
+		b.bar = nil
+	}
 }
