@@ -100,11 +100,12 @@ func (e *gnetEngine) run(protoAddr string, reusePort bool) error {
 		gnet.WithReuseAddr(true),
 		gnet.WithReusePort(reusePort),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		// Level-triggered, one read of at most readCap bytes per socket per
+		// poll pass: every connection gets its turn. (Edge-triggered gnet
+		// reads a busy socket in a chain of tasks that runs within one
+		// pass for as long as the client keeps up, and starves every other
+		// connection on the loop: measured here.)
 		gnet.WithReadBufferCap(e.readCap),
-		// Edge-triggered: one OnTraffic per read of at most readCap bytes,
-		// until the socket is drained, so the output of several reads can
-		// go out in one write (flushLater).
-		gnet.WithEdgeTriggeredIOChunk(1 << 16),
 		// Nothing is ever queued in gnet's outbound buffer; keep it small.
 		gnet.WithWriteBufferCap(1024),
 	}
@@ -205,9 +206,9 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 		e.held(gc)
 		return gnet.None // the sweeper resumes once the socket drains
 	}
-	// A read that filled gnet's buffer is likely followed by another in
-	// this same pass: hold the output and send it in one write at the end
-	// of the pass, instead of one write per KiB.
+	// A read that filled gnet's buffer likely left more in the socket:
+	// hold the output, to send the output of several reads in one write
+	// (loop.flushDeferred), instead of one write per KiB.
 	mode := sendNow
 	if fresh >= e.readCap {
 		mode = sendPassEnd

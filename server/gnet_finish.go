@@ -57,8 +57,16 @@ func (fn *finisher) run() {
 	e.st.buffered.Add(int64(len(fn.data)) - gc.heldNow)
 	gc.heldNow = int64(len(fn.data))
 
-	codec.Upper(fn.data[fn.upper:])
-	gc.processed += int64(len(fn.data) - fn.upper)
+	// The backlog in Config.ReadSize steps, like every event on the loop.
+	for i := fn.upper; i < len(fn.data); i += e.cfg.ReadSize {
+		step := fn.data[i:min(i+e.cfg.ReadSize, len(fn.data))]
+		codec.Upper(step)
+		gc.processed += int64(len(step))
+		e.st.events.Add(1)
+		if h := e.cfg.Hooks.Progress; h != nil {
+			h(gc.remote, gc.processed)
+		}
+	}
 	if err := fn.write(); err != nil {
 		e.lost(gc, int64(len(fn.data)), "could not finish the echo", err)
 		e.done(gc, ClosedError, err)

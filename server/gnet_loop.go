@@ -27,8 +27,12 @@ type loop struct {
 	kick chan struct{} // wakes the sweeper
 
 	head    *gconn   // open connections, for the idle sweep
-	pending []*gconn // blocked writes, unprocessed backlog, deferred flushes
+	pending []*gconn // blocked writes and unprocessed backlogs
 	spare   []*gconn
+
+	deferred      []*gconn // output held back until the end of the pass
+	deferredSpare []*gconn
+	deferQueued   bool // flushDeferred is queued on the loop
 }
 
 func newLoop(e *gnetEngine, el gnet.EventLoop) *loop {
@@ -68,33 +72,65 @@ func (l *loop) enqueue(gc *gconn) {
 	}
 }
 
-// flushLater writes gc's pending output at the end of this poll pass: gnet
-// runs queued tasks after it has handled every ready socket, so the output
-// of all the reads of one pass leaves in one write. The task queues nothing
-// itself (a task queued from a task runs in the same pass and would starve
-// the poller).
+// deferMax is the most output a connection holds back while more input
+// waits in its socket.
+const deferMax = 32 << 10
+
+// flushLater defers gc's pending output to the end of this poll pass (gnet
+// runs queued tasks after it has handled every ready socket), when
+// flushDeferred sends it unless more input is already waiting. One task per
+// loop and pass serves every deferred connection; it queues no task itself
+// (a task queued from a task runs in the same pass and would starve the
+// poller).
 func (l *loop) flushLater(gc *gconn) {
-	if gc.flushAt {
+	if !gc.flushAt {
+		gc.flushAt = true
+		l.deferred = append(l.deferred, gc)
+	}
+	if l.deferQueued {
 		return
 	}
-	gc.flushAt = true
-	err := l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+	l.deferQueued = true
+	if err := l.el.Execute(context.Background(), l); err != nil {
+		// The engine is stopping: OnClose hands the output to a finisher.
+		l.deferQueued = false
+	}
+}
+
+// Run is flushDeferred as a gnet.Runnable, so that queuing it allocates
+// nothing.
+func (l *loop) Run(context.Context) error {
+	l.flushDeferred()
+	return nil
+}
+
+// flushDeferred, at the end of a poll pass, sends the deferred output of
+// each connection unless the connection has more input waiting in its
+// socket and less than deferMax held: level-triggered, gnet reads that
+// input next pass and the OnTraffic for it defers the output again.
+func (l *loop) flushDeferred() {
+	l.deferQueued = false
+	work := l.deferred
+	l.deferred = l.deferredSpare[:0]
+	for _, gc := range work {
 		gc.flushAt = false
-		if gc.closed {
-			return nil
+		if gc.closed || len(gc.out) == 0 {
+			continue
+		}
+		if len(gc.out) < deferMax {
+			if n, err := unreadBytes(gc.fd); err == nil && n > 0 {
+				continue
+			}
 		}
 		if err := l.e.flush(gc); err != nil {
 			l.e.fail(gc, err)
 			_ = l.el.Close(gc.c)
-			return nil
+			continue
 		}
 		l.e.held(gc)
-		return nil
-	}))
-	if err != nil {
-		gc.flushAt = false
-		l.enqueue(gc) // the engine is stopping; the sweep or OnClose has it
 	}
+	clear(work)
+	l.deferredSpare = work
 }
 
 // sweepResult tells the sweeper what is left after a sweep.
