@@ -1,8 +1,178 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 
-// compareCommand is a placeholder until the compare command lands.
+	"github.com/urfave/cli/v2"
+
+	"github.com/upcase-gnet/upcase-gnet/compare"
+)
+
+// compareCommand runs the same load series against both engines, each
+// server and the generator a child process of its own, and prints them side
+// by side.
 func compareCommand() *cli.Command {
-	return &cli.Command{Name: "compare", Hidden: true, Action: func(*cli.Context) error { return cli.Exit("compare: not implemented yet", 2) }}
+	return &cli.Command{
+		Name:  "compare",
+		Usage: "run the same load series against the gnet and goroutine engines and print them side by side",
+		Description: `For each series, and each of --repeat rounds, starts a server of each
+engine in turn (this binary's serve --quiet --port 0), drives it with this
+binary's load --json, and samples the server's memory and CPU from /proc
+while it runs (Linux). Prints, for each series, each engine's median and
+the median over rounds of the ratio gnet/goroutine: messages/s, MB/s,
+latency p50/p99, the server's peak RSS and RSS per connection over its
+baseline right after start, server CPU seconds per million messages (the
+same number as microseconds per message), the generator's CPU per message,
+and errors.
+
+A series is MODE-CONNS: pingpong-1000, stream-100, idle-10000 (idle holds
+the connections open and sends nothing). The default series, "default",
+are pingpong-1,pingpong-100,pingpong-1000,pingpong-10000,stream-1,
+stream-100,idle-10000, and take about two minutes with --duration 5s.
+
+--pin runs the server under taskset -c --server-cpus and the generator
+under taskset -c --load-cpus. --out DIR writes results.json (every run,
+its samples and load result), table.txt, chart.png and chart.svg.
+The exit code is 2 for bad input, 1 if a server did not start or a run
+failed (the table is still printed), 130 if interrupted; every child is
+stopped either way.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "series", Value: "default", Usage: "comma-separated series, MODE-CONNS with MODE pingpong, stream or idle", EnvVars: env("COMPARE_SERIES")},
+			&cli.DurationFlag{Name: "duration", Value: compare.DefaultDuration, Usage: "measured time of each series on each engine", EnvVars: env("COMPARE_DURATION")},
+			&cli.DurationFlag{Name: "warmup", Value: compare.DefaultWarmup, Usage: "traffic before the measured time (0 = none)", EnvVars: env("COMPARE_WARMUP")},
+			&cli.IntFlag{Name: "repeat", Value: compare.DefaultRepeat, Usage: "rounds, engines alternating; the table quotes medians", EnvVars: env("COMPARE_REPEAT")},
+			&cli.IntFlag{Name: "size", Value: compare.DefaultSize, Usage: "bytes per message", EnvVars: env("COMPARE_SIZE")},
+			&cli.IntFlag{Name: "read-size", Usage: "the servers' --read-size (0 = serve's default, 1024)", EnvVars: env("COMPARE_READ_SIZE")},
+			&cli.BoolFlag{Name: "pin", Usage: "pin the server and the generator to different CPUs with taskset", EnvVars: env("COMPARE_PIN")},
+			&cli.StringFlag{Name: "server-cpus", Value: compare.DefaultServerCPUs, Usage: "with --pin, the servers' CPU list (taskset -c)", EnvVars: env("COMPARE_SERVER_CPUS")},
+			&cli.StringFlag{Name: "load-cpus", Value: compare.DefaultLoadCPUs, Usage: "with --pin, the generator's CPU list (taskset -c)", EnvVars: env("COMPARE_LOAD_CPUS")},
+			&cli.StringFlag{Name: "server-args", Usage: "more flags for every serve, space-separated (e.g. \"--loops 2\")", EnvVars: env("COMPARE_SERVER_ARGS")},
+			&cli.StringFlag{Name: "load-args", Usage: "more flags for every load, space-separated (e.g. \"--generator goroutine\")", EnvVars: env("COMPARE_LOAD_ARGS")},
+			&cli.BoolFlag{Name: "json", Usage: "print every raw result as JSON instead of the table", EnvVars: env("COMPARE_JSON")},
+			&cli.StringFlag{Name: "out", Usage: "write results.json, table.txt, chart.png and chart.svg into this directory", EnvVars: env("COMPARE_OUT")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress line per run on stderr", EnvVars: env("COMPARE_QUIET")},
+		},
+		Action: runCompare,
+	}
+}
+
+func runCompare(c *cli.Context) error {
+	cfg, err := compareConfig(c)
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	if !c.Bool("quiet") {
+		cfg.Log = c.App.ErrWriter
+		if cfg.Log == nil {
+			cfg.Log = os.Stderr
+		}
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, runErr := compare.Run(ctx, cfg)
+	if rep == nil {
+		return cli.Exit(runErr.Error(), 2)
+	}
+	if ctx.Err() != nil {
+		return cli.Exit("compare: interrupted; every server and generator was stopped", 130)
+	}
+	if c.Bool("json") {
+		err = compare.WriteJSON(c.App.Writer, rep)
+	} else {
+		err = compare.WriteTable(c.App.Writer, rep)
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("compare: %v", err), 1)
+	}
+	if dir := c.String("out"); dir != "" {
+		if err := writeCompareOut(dir, rep); err != nil {
+			return cli.Exit(err.Error(), 1)
+		}
+	}
+	if runErr != nil {
+		return cli.Exit(runErr.Error(), 1)
+	}
+	return nil
+}
+
+// compareConfig turns the command line into a compare.Config, or an error
+// that names the bad value.
+func compareConfig(c *cli.Context) (compare.Config, error) {
+	if c.Args().Present() {
+		return compare.Config{}, fmt.Errorf("compare takes no arguments, got %q", c.Args().First())
+	}
+	series, err := compare.ParseSeries(c.String("series"))
+	if err != nil {
+		return compare.Config{}, err
+	}
+	cfg := compare.Config{
+		Series:     series,
+		Duration:   c.Duration("duration"),
+		Warmup:     c.Duration("warmup"),
+		Repeat:     c.Int("repeat"),
+		Size:       c.Int("size"),
+		Pin:        c.Bool("pin"),
+		ServerCPUs: c.String("server-cpus"),
+		LoadCPUs:   c.String("load-cpus"),
+		ServerArgs: strings.Fields(c.String("server-args")),
+		LoadArgs:   strings.Fields(c.String("load-args")),
+	}
+	switch {
+	case cfg.Duration <= 0:
+		return cfg, fmt.Errorf("compare: --duration must be positive, got %v", cfg.Duration)
+	case cfg.Warmup < 0:
+		return cfg, fmt.Errorf("compare: --warmup must not be negative, got %v", cfg.Warmup)
+	case cfg.Repeat < 1:
+		return cfg, fmt.Errorf("compare: --repeat must be at least 1, got %d", cfg.Repeat)
+	case cfg.Size < 1:
+		return cfg, fmt.Errorf("compare: --size must be at least 1, got %d", cfg.Size)
+	case c.Int("read-size") < 0:
+		return cfg, fmt.Errorf("compare: --read-size must not be negative, got %d", c.Int("read-size"))
+	}
+	if cfg.Warmup == 0 {
+		cfg.Warmup = -1 // none, where compare.Config's zero means its default
+	}
+	if n := c.Int("read-size"); n > 0 {
+		cfg.ServerArgs = append(cfg.ServerArgs, "--read-size", strconv.Itoa(n))
+	}
+	return cfg, nil
+}
+
+// writeCompareOut writes the report's files into dir.
+func writeCompareOut(dir string, rep *compare.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("compare: %w", err)
+	}
+	files := []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"results.json", func(b *bytes.Buffer) error { return compare.WriteJSON(b, rep) }},
+		{"table.txt", func(b *bytes.Buffer) error { return compare.WriteTable(b, rep) }},
+		{"chart.png", func(b *bytes.Buffer) error { return compare.WriteChart(b, rep, "png") }},
+		{"chart.svg", func(b *bytes.Buffer) error { return compare.WriteChart(b, rep, "svg") }},
+	}
+	var errs []error
+	for _, f := range files {
+		var b bytes.Buffer
+		if err := f.write(&b); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("compare: --out: %w", err)
+	}
+	return nil
 }

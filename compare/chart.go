@@ -1,0 +1,221 @@
+package compare
+
+import (
+	"cmp"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Chart sizes: one panel, and the padding around panels.
+const (
+	panelWidth  = 5.5 * vg.Inch
+	panelHeight = 4 * vg.Inch
+	panelPad    = 0.25 * vg.Inch
+)
+
+// engineStyle draws the first engine blue and solid with circles, the
+// second orange and dashed with triangles, so the lines tell apart in grey
+// too.
+var engineStyle = []struct {
+	color  color.Color
+	dashes []vg.Length
+	glyph  draw.GlyphDrawer
+}{
+	{color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, nil, draw.CircleGlyph{}},
+	{color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}, []vg.Length{vg.Points(6), vg.Points(3)}, draw.PyramidGlyph{}},
+}
+
+// WriteChart draws the report's medians against connection count, one line
+// per engine: pingpong messages/s, stream MB/s, and server RSS per
+// connection (pingpong as lines, idle series as open marks). It leaves out a
+// panel with nothing to show. format is "png" or "svg".
+func WriteChart(w io.Writer, rep *Report, format string) error {
+	panels, err := chartPanels(rep)
+	if err != nil {
+		return err
+	}
+	if len(panels) == 0 {
+		return fmt.Errorf("compare: nothing to chart: no series has both a connection count and a measure")
+	}
+	width, height := vg.Length(len(panels))*panelWidth, panelHeight
+	var c vg.CanvasWriterTo
+	switch format {
+	case "png":
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110), vgimg.UseBackgroundColor(color.White))}
+	case "svg":
+		c = vgsvg.New(width, height)
+	default:
+		return fmt.Errorf("compare: chart format %q: want png or svg", format)
+	}
+	// Each panel in its own tile, not aligned: plot.Align would push a
+	// panel's title and legend apart from its data area.
+	tiles := draw.Tiles{Rows: 1, Cols: len(panels), PadX: panelPad, PadTop: panelPad / 2, PadBottom: panelPad / 2, PadLeft: panelPad / 2, PadRight: panelPad / 2}
+	dc := draw.New(c)
+	for i, p := range panels {
+		p.Draw(tiles.At(dc, i, 0))
+	}
+	if _, err := c.WriteTo(w); err != nil {
+		return fmt.Errorf("compare: writing the chart: %w", err)
+	}
+	return nil
+}
+
+// chartPanels makes the panels that have something to show.
+func chartPanels(rep *Report) ([]*plot.Plot, error) {
+	engines := rep.Settings.Engines
+	type panel struct {
+		title, ylabel string
+		metric        string
+		mode          Mode // drawn as lines
+		marks         Mode // drawn as marks alone, "" for none
+		logY          bool
+	}
+	specs := []panel{
+		{"pingpong throughput", "messages/s", keyMsgs, PingPong, "", false},
+		{"stream throughput", "MB/s each way", keyMB, Stream, "", false},
+		{"server RSS over its baseline", "KiB per connection", keyRSSConn, PingPong, Idle, true},
+	}
+	var out []*plot.Plot
+	for _, sp := range specs {
+		p := plot.New()
+		p.Title.Text = sp.title
+		p.X.Label.Text = "connections"
+		p.Y.Label.Text = sp.ylabel
+		p.X.Scale = plot.LogScale{}
+		if sp.logY {
+			p.Y.Scale = plot.LogScale{}
+		} else {
+			p.Y.Min = 0
+		}
+		p.Add(plotter.NewGrid())
+		p.Legend.Top, p.Legend.Left = true, true
+		drawn, xs := 0, map[float64]bool{}
+		for i, e := range engines {
+			style := engineStyle[i%len(engineStyle)]
+			if pts := chartPoints(rep, e, sp.mode, sp.metric, sp.logY); len(pts) > 0 {
+				line, marks, err := plotter.NewLinePoints(pts)
+				if err != nil {
+					return nil, fmt.Errorf("compare: chart: %w", err)
+				}
+				line.Color, line.Dashes, line.Width = style.color, style.dashes, vg.Points(1.5)
+				marks.Color, marks.Shape, marks.Radius = style.color, style.glyph, vg.Points(3)
+				p.Add(line, marks)
+				p.Legend.Add(fmt.Sprintf("%s %s", e, sp.mode), line, marks)
+				drawn += len(pts)
+				for _, pt := range pts {
+					xs[pt.X] = true
+				}
+			}
+			if sp.marks == "" {
+				continue
+			}
+			if pts := chartPoints(rep, e, sp.marks, sp.metric, sp.logY); len(pts) > 0 {
+				marks, err := plotter.NewScatter(pts)
+				if err != nil {
+					return nil, fmt.Errorf("compare: chart: %w", err)
+				}
+				marks.Color, marks.Radius = style.color, vg.Points(5)
+				marks.Shape = hollow(style.glyph)
+				p.Add(marks)
+				p.Legend.Add(fmt.Sprintf("%s %s", e, sp.marks), marks)
+				drawn += len(pts)
+				for _, pt := range pts {
+					xs[pt.X] = true
+				}
+			}
+		}
+		if drawn == 0 {
+			continue
+		}
+		p.X.Tick.Marker = connTicks(xs)
+		widenLogRange(&p.X.Min, &p.X.Max)
+		// Room above the data for the legend, drawn inside at the top.
+		if sp.logY {
+			widenLogRange(&p.Y.Min, &p.Y.Max)
+			p.Y.Max *= 10
+			p.Y.Tick.Marker = decadeTicks(p.Y.Min, p.Y.Max)
+		} else {
+			p.Y.Max *= 1.45
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// chartPoints are an engine's medians of metric in the series of mode, by
+// connection count. A log axis cannot show values at or below zero: they are
+// left out.
+func chartPoints(rep *Report, engine string, mode Mode, metric string, logY bool) plotter.XYs {
+	var pts plotter.XYs
+	for _, s := range rep.Summary {
+		if s.Series.Mode != mode {
+			continue
+		}
+		for _, row := range s.Rows {
+			v, ok := row.Median[engine]
+			if row.Metric != metric || !ok || math.IsNaN(v) || math.IsInf(v, 0) || (logY && v <= 0) {
+				continue
+			}
+			pts = append(pts, plotter.XY{X: float64(s.Series.Conns), Y: v})
+		}
+	}
+	return pts
+}
+
+// widenLogRange pads a log axis' range by a fifth of a decade each way, so
+// points sit off the frame, and gives a single point a range around it.
+func widenLogRange(lo, hi *float64) {
+	*lo /= math.Pow(10, 0.2)
+	*hi *= math.Pow(10, 0.2)
+}
+
+// connTicks labels the connection counts that were measured.
+func connTicks(xs map[float64]bool) plot.ConstantTicks {
+	var ticks plot.ConstantTicks
+	for x := range xs {
+		ticks = append(ticks, plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'f', -1, 64)})
+	}
+	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
+	return ticks
+}
+
+// decadeTicks labels the powers of ten between lo and hi, with unlabelled
+// ticks between them. (plot.LogTicks adds a tick past hi whose label box
+// shrinks the data area.)
+func decadeTicks(lo, hi float64) plot.ConstantTicks {
+	var ticks plot.ConstantTicks
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		base := math.Pow(10, e)
+		for m := 1.0; m < 10; m++ {
+			if v := m * base; v >= lo && v <= hi {
+				t := plot.Tick{Value: v}
+				if m == 1 {
+					t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+				}
+				ticks = append(ticks, t)
+			}
+		}
+	}
+	return ticks
+}
+
+// hollow is the open form of a filled glyph.
+func hollow(g draw.GlyphDrawer) draw.GlyphDrawer {
+	switch g.(type) {
+	case draw.PyramidGlyph:
+		return draw.TriangleGlyph{}
+	default:
+		return draw.RingGlyph{}
+	}
+}

@@ -1,0 +1,388 @@
+// Package compare runs the same load series against both server engines and
+// puts them side by side.
+//
+// Each engine's server runs as a child process of its own (this module's
+// binary, `serve --quiet --port 0`), and so does the load generator (`load
+// --json`), so that the server's memory and CPU, sampled from /proc while it
+// runs, are the server's alone. Engines run alternately, A B A B, for a number
+// of rounds, and the report quotes the median of each measure and the median
+// of the per-round ratios.
+//
+// The package never prints by itself: Run reports progress through
+// Config.Log and returns a Report; WriteTable, WriteJSON and WriteChart
+// render it.
+package compare
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/load"
+)
+
+// Defaults used where a Config field is zero.
+const (
+	// DefaultDuration is the measured time of one series on one engine:
+	// long enough for a steady rate on a noisy machine, short enough that
+	// the default series on both engines take under three minutes.
+	DefaultDuration = 5 * time.Second
+	// DefaultWarmup is the traffic before the measured time.
+	DefaultWarmup = time.Second
+	// DefaultRepeat is the number of rounds.
+	DefaultRepeat = 1
+	// DefaultSize is the bytes per message: the original's 16-byte
+	// "capitalize this!".
+	DefaultSize = 16
+	// DefaultHost is where the servers listen.
+	DefaultHost = "127.0.0.1"
+	// DefaultServerCPUs and DefaultLoadCPUs are the CPU lists (taskset -c)
+	// of the server and the generator when pinning.
+	DefaultServerCPUs = "0"
+	DefaultLoadCPUs   = "1"
+	// DefaultSampleEvery is how often a server's memory and CPU are read.
+	DefaultSampleEvery = 25 * time.Millisecond
+	// DefaultStartTimeout bounds the wait for a server's "Listening at".
+	DefaultStartTimeout = 10 * time.Second
+	// DefaultStopTimeout bounds a child's graceful stop before it is
+	// killed.
+	DefaultStopTimeout = 10 * time.Second
+	// DefaultLoadSlack is how much longer than its warm-up and measured
+	// time a load child may take (connecting, draining) before it is
+	// stopped.
+	DefaultLoadSlack = 60 * time.Second
+	// IdleInterval is the pace of an idle series' connections: one
+	// message per connection per this long, far beyond any run.
+	IdleInterval = 1e9 * time.Second
+)
+
+// DefaultEngines are the engines compared, in the order they run and in the
+// order of the ratio (first / second).
+var DefaultEngines = []string{"gnet", "goroutine"}
+
+// Config configures a comparison. The zero value runs DefaultSeries once on
+// both engines, unpinned, with the running executable as the binary.
+type Config struct {
+	// Binary is the upcase-gnet executable that serves and loads; empty
+	// means this process's own executable.
+	Binary string
+	// Engines are the two engines compared, in run order; the ratio is the
+	// first over the second. Empty means DefaultEngines.
+	Engines []string
+	// Series are the series run, in order; empty means DefaultSeries.
+	Series []Series
+	// Repeat is the number of rounds; 0 means DefaultRepeat.
+	Repeat int
+	// Duration is the measured time of one run; 0 means DefaultDuration.
+	Duration time.Duration
+	// Warmup is the traffic before it; 0 means DefaultWarmup, negative none.
+	Warmup time.Duration
+	// Size is the bytes per message; 0 means DefaultSize.
+	Size int
+	// Host is the address the servers listen on; empty means DefaultHost.
+	Host string
+	// Pin runs the server under `taskset -c ServerCPUs` and the generator
+	// under `taskset -c LoadCPUs`, so that they do not share a core.
+	Pin bool
+	// ServerCPUs and LoadCPUs are taskset CPU lists; empty means
+	// DefaultServerCPUs and DefaultLoadCPUs.
+	ServerCPUs, LoadCPUs string
+	// Taskset is the taskset executable; empty means the one in PATH.
+	Taskset string
+	// ServerArgs are passed on to every `serve` (for example
+	// --read-size 65536); LoadArgs to every `load`.
+	ServerArgs, LoadArgs []string
+	// SampleEvery is how often a server's memory and CPU are read; 0 means
+	// DefaultSampleEvery.
+	SampleEvery time.Duration
+	// StartTimeout, StopTimeout and LoadSlack bound the children; 0 means
+	// their defaults.
+	StartTimeout, StopTimeout, LoadSlack time.Duration
+	// Log, if set, gets one line per run as the comparison goes.
+	Log io.Writer
+}
+
+// withDefaults fills in the zero fields of cfg, or says what cannot work.
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return cfg, fmt.Errorf("compare: finding this executable: %w", err)
+		}
+		cfg.Binary = exe
+	}
+	if len(cfg.Engines) == 0 {
+		cfg.Engines = DefaultEngines
+	}
+	if len(cfg.Engines) != 2 {
+		return cfg, fmt.Errorf("compare: want two engines, got %d", len(cfg.Engines))
+	}
+	if len(cfg.Series) == 0 {
+		cfg.Series = DefaultSeries
+	}
+	for _, s := range cfg.Series {
+		if _, err := parseOne(s.Name()); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.Repeat = or(cfg.Repeat, DefaultRepeat)
+	cfg.Duration = or(cfg.Duration, DefaultDuration)
+	switch {
+	case cfg.Warmup == 0:
+		cfg.Warmup = DefaultWarmup
+	case cfg.Warmup < 0:
+		cfg.Warmup = 0
+	}
+	cfg.Size = or(cfg.Size, DefaultSize)
+	if cfg.Repeat < 0 || cfg.Duration < 0 || cfg.Size < 0 {
+		return cfg, fmt.Errorf("compare: repeat, duration and size must be positive")
+	}
+	cfg.Host = or(cfg.Host, DefaultHost)
+	cfg.ServerCPUs = or(cfg.ServerCPUs, DefaultServerCPUs)
+	cfg.LoadCPUs = or(cfg.LoadCPUs, DefaultLoadCPUs)
+	if cfg.Pin {
+		name := or(cfg.Taskset, "taskset")
+		path, err := exec.LookPath(name)
+		if err != nil {
+			return cfg, fmt.Errorf("compare: pinning needs taskset (from util-linux), and %q was not found: %w", name, err)
+		}
+		cfg.Taskset = path
+	}
+	cfg.SampleEvery = or(cfg.SampleEvery, DefaultSampleEvery)
+	cfg.StartTimeout = or(cfg.StartTimeout, DefaultStartTimeout)
+	cfg.StopTimeout = or(cfg.StopTimeout, DefaultStopTimeout)
+	cfg.LoadSlack = or(cfg.LoadSlack, DefaultLoadSlack)
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	return cfg, nil
+}
+
+// or is v, or def where v is zero.
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Report is everything a comparison measured, raw runs and their summary.
+type Report struct {
+	Started  time.Time     `json:"started"`
+	Elapsed  time.Duration `json:"elapsed"` // ns
+	Settings Settings      `json:"settings"`
+	Trials   []Trial       `json:"trials"`
+	// Summary is Summarize(Trials, Settings.Engines).
+	Summary []SeriesSummary `json:"summary"`
+}
+
+// Settings is what a comparison ran with, as recorded in its Report.
+type Settings struct {
+	Engines    []string      `json:"engines"`
+	Series     []Series      `json:"series"`
+	Repeat     int           `json:"repeat"`
+	Duration   time.Duration `json:"duration"` // ns
+	Warmup     time.Duration `json:"warmup"`   // ns
+	Size       int           `json:"size"`
+	Pin        bool          `json:"pin"`
+	ServerCPUs string        `json:"server_cpus,omitempty"`
+	LoadCPUs   string        `json:"load_cpus,omitempty"`
+	ServerArgs []string      `json:"server_args,omitempty"`
+	LoadArgs   []string      `json:"load_args,omitempty"`
+	CPUs       int           `json:"cpus"` // CPUs this machine has
+	OS         string        `json:"os"`   // GOOS/GOARCH
+}
+
+// Trial is one series on one engine in one round.
+type Trial struct {
+	Series Series       `json:"series"`
+	Engine string       `json:"engine"`
+	Round  int          `json:"round"` // from 1
+	Server ServerStats  `json:"server"`
+	Load   *load.Result `json:"load"` // nil if the load failed
+	// Error says why the run did not measure what it should: the load
+	// failed, or the server died during it. Empty for a good run.
+	Error string `json:"error,omitempty"`
+}
+
+// ServerStats is what was sampled of a server process during one run.
+type ServerStats struct {
+	PID int `json:"pid"`
+	// Sampled says whether memory and CPU could be read (Linux only).
+	Sampled bool `json:"sampled"`
+	// BaselineRSS is the resident set right after start, before any load.
+	BaselineRSS int64 `json:"baseline_rss"`
+	// PeakRSS is the highest resident set up to the end of the load.
+	PeakRSS int64 `json:"peak_rss"`
+	// CPU is the server's CPU time within the load's measured time (its
+	// start estimated from when the load child started, plus its connect
+	// and warm-up times), interpolated between samples.
+	CPU time.Duration `json:"cpu"`
+	// CPUAll is the server's CPU time from the load's start to its end,
+	// connecting and draining included.
+	CPUAll time.Duration `json:"cpu_all"`
+	// Samples are the readings, the first one the baseline.
+	Samples []Sample `json:"samples,omitempty"`
+	// Exit is how the server ended when stopped, if not cleanly.
+	Exit string `json:"exit,omitempty"`
+}
+
+// Sample is one reading of a server process.
+type Sample struct {
+	At  time.Duration `json:"at"`  // since the server said it was listening (ns)
+	RSS int64         `json:"rss"` // bytes
+	CPU time.Duration `json:"cpu"` // user+system since the process started (ns)
+}
+
+// Run runs every series on both engines, Repeat rounds, and returns the
+// report. A server that does not start, or a cancelled ctx, ends the
+// comparison with an error (and the report so far). A run that fails on its
+// own (the load fails, the server dies during it) is recorded in its Trial and
+// the comparison goes on; Run then returns the full report and an error that
+// counts the failed runs.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Started: time.Now(),
+		Settings: Settings{
+			Engines: cfg.Engines, Series: cfg.Series, Repeat: cfg.Repeat,
+			Duration: cfg.Duration, Warmup: cfg.Warmup, Size: cfg.Size, Pin: cfg.Pin,
+			ServerArgs: cfg.ServerArgs, LoadArgs: cfg.LoadArgs,
+			CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		},
+	}
+	if cfg.Pin {
+		rep.Settings.ServerCPUs, rep.Settings.LoadCPUs = cfg.ServerCPUs, cfg.LoadCPUs
+	}
+	defer func() {
+		rep.Elapsed = time.Since(rep.Started)
+		rep.Summary = Summarize(rep.Trials, cfg.Engines)
+	}()
+	failed, firstFailure := 0, ""
+	for _, s := range cfg.Series {
+		for round := 1; round <= cfg.Repeat; round++ {
+			for _, engine := range cfg.Engines {
+				run, err := runOne(ctx, &cfg, s, engine, round)
+				if err != nil {
+					return rep, err
+				}
+				rep.Trials = append(rep.Trials, *run)
+				logTrial(cfg.Log, &cfg, run)
+				if run.Error != "" {
+					failed++
+					if firstFailure == "" {
+						firstFailure = fmt.Sprintf("%s on %s: %s", s, engine, run.Error)
+					}
+				}
+			}
+		}
+	}
+	if failed > 0 {
+		return rep, fmt.Errorf("compare: %d of %d runs failed; the first, %s", failed, len(rep.Trials), firstFailure)
+	}
+	return rep, nil
+}
+
+// runOne starts engine's server, drives series s at it and stops it. Its
+// error ends the comparison; what goes wrong within the run is in
+// Trial.Error.
+func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int) (*Trial, error) {
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	srv, err := startServer(ctx, cfg, engine)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop(cfg.StopTimeout)
+	run := &Trial{Series: s, Engine: engine, Round: round}
+	run.Server.PID = srv.cmd.Process.Pid
+
+	smp := startSampler(run.Server.PID, srv.started, cfg.SampleEvery)
+	lr, loadErr := runLoad(ctx, cfg, srv.addr, s)
+	samples, peak, sampleErr := smp.stop()
+	diedEarly := !srv.running()
+	if exit := srv.stop(cfg.StopTimeout); exit != nil {
+		run.Server.Exit = exit.Error()
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	switch {
+	case diedEarly:
+		run.Error = "the server exited during the run: " + run.Server.Exit
+	case loadErr != nil:
+		run.Error = loadErr.Error()
+	}
+	if lr != nil {
+		run.Load = lr.result
+	}
+	run.Server.fill(samples, peak, sampleErr == nil, srv.started, lr)
+	return run, nil
+}
+
+// fill derives the run's server figures from its samples.
+func (st *ServerStats) fill(samples []Sample, peak int64, ok bool, started time.Time, lr *loadRun) {
+	st.Samples = samples
+	if !ok || len(samples) == 0 {
+		return
+	}
+	st.Sampled = true
+	st.BaselineRSS = samples[0].RSS
+	st.PeakRSS = peak
+	for _, s := range samples {
+		st.PeakRSS = max(st.PeakRSS, s.RSS)
+	}
+	st.CPUAll = samples[len(samples)-1].CPU - samples[0].CPU
+	if lr == nil || lr.result == nil {
+		return
+	}
+	from := lr.started.Sub(started) + lr.result.ConnectTime + lr.result.Warmup
+	st.CPU = cpuAt(samples, from+lr.result.Duration) - cpuAt(samples, from)
+}
+
+// cpuAt is the CPU time at t, interpolated between the samples around it
+// (the first or last sample's outside them).
+func cpuAt(samples []Sample, t time.Duration) time.Duration {
+	if t <= samples[0].At {
+		return samples[0].CPU
+	}
+	for i := 1; i < len(samples); i++ {
+		a, b := samples[i-1], samples[i]
+		if t <= b.At {
+			if b.At == a.At {
+				return b.CPU
+			}
+			f := float64(t-a.At) / float64(b.At-a.At)
+			return a.CPU + time.Duration(f*float64(b.CPU-a.CPU))
+		}
+	}
+	return samples[len(samples)-1].CPU
+}
+
+// logTrial writes one line about a finished run.
+func logTrial(w io.Writer, cfg *Config, r *Trial) {
+	head := fmt.Sprintf("compare: %-15s %-9s round %d/%d:", r.Series, r.Engine, r.Round, cfg.Repeat)
+	if r.Error != "" {
+		fmt.Fprintln(w, head, "FAILED:", r.Error)
+		return
+	}
+	m := measure(r)
+	line := head
+	if r.Series.Mode != Idle {
+		line += fmt.Sprintf(" %s msg/s, %s MB/s, p99 %s µs,", human(m[keyMsgs].v), human(m[keyMB].v), human(m[keyP99].v))
+	}
+	if r.Server.Sampled {
+		line += fmt.Sprintf(" server RSS %s MiB, %s KiB/conn,", human(m[keyRSS].v), human(m[keyRSSConn].v))
+	}
+	line += fmt.Sprintf(" errors %d", int64(m[keyErrors].v))
+	fmt.Fprintln(w, line)
+}

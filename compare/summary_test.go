@@ -1,0 +1,332 @@
+package compare
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/load"
+)
+
+// trial is a recorded run: the load's throughput and errors, the server's
+// baseline and peak RSS and its CPU in the measured time.
+func trial(s Series, engine string, round int, msgsPerS float64, msgs uint64, baseline, peak int64, cpu time.Duration) Trial {
+	return Trial{
+		Series: s, Engine: engine, Round: round,
+		Server: ServerStats{Sampled: true, BaselineRSS: baseline, PeakRSS: peak, CPU: cpu},
+		Load: &load.Result{
+			Mode: string(s.Mode), Conns: s.Conns, Connected: s.Conns,
+			Messages: msgs, MessagesPerS: msgsPerS, MBPerSIn: msgsPerS * 16 / 1e6,
+			Latency:            load.Latency{P50: 100, P99: 400},
+			GeneratorCPUPerMsg: 2,
+			Errors:             map[string]uint64{},
+		},
+	}
+}
+
+func TestMedian(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{
+		{[]float64{5}, 5},
+		{[]float64{3, 1, 2}, 2},
+		{[]float64{4, 1, 3, 2}, 2.5},
+		{[]float64{10, 10, 1000}, 10},
+	} {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	in := []float64{3, 1, 2}
+	median(in)
+	if in[0] != 3 {
+		t.Errorf("median sorted its argument: %v", in)
+	}
+}
+
+func TestMeasure(t *testing.T) {
+	t.Parallel()
+	pp := Series{PingPong, 1000}
+	r := trial(pp, "gnet", 1, 200_000, 1_000_000, 10<<20, 10<<20+1000*2048, 3*time.Second)
+	r.Load.Errors = map[string]uint64{"reset": 2, "short": 1}
+	r.Load.ConnectFailed = map[string]uint64{"refused": 4}
+	m := measure(&r)
+	for _, tc := range []struct {
+		key  string
+		want float64
+	}{
+		{keyMsgs, 200_000},
+		{keyMB, 3.2},
+		{keyP99, 400},
+		{keyRSS, 10 + 2000.0/1024},
+		{keyRSSConn, 2},   // 2 KiB over the baseline for each of 1000 connections
+		{keyServerCPU, 3}, // 3 s over a million messages
+		{keyGenCPU, 2},
+		{keyErrors, 7},
+	} {
+		if got := m[tc.key]; !got.ok || math.Abs(got.v-tc.want) > 1e-9 {
+			t.Errorf("%s = %v (ok %v), want %v", tc.key, got.v, got.ok, tc.want)
+		}
+	}
+
+	idle := trial(Series{Idle, 10000}, "gnet", 1, 0, 0, 8<<20, 8<<20+10000*600, 0)
+	m = measure(&idle)
+	if v := m[keyRSSConn]; !v.ok || math.Abs(v.v-600.0/1024) > 1e-9 {
+		t.Errorf("idle RSS/conn = %v, want %v KiB", v, 600.0/1024)
+	}
+	for _, key := range []string{keyServerCPU, keyGenCPU, keyP50} {
+		if m[key].ok {
+			t.Errorf("idle %s is measured (%v) with no messages", key, m[key].v)
+		}
+	}
+
+	unsampled := trial(pp, "gnet", 1, 1, 1, 0, 0, 0)
+	unsampled.Server.Sampled = false
+	if m := measure(&unsampled); m[keyRSS].ok || m[keyRSSConn].ok || m[keyServerCPU].ok {
+		t.Errorf("server measures without samples: %v", m)
+	}
+}
+
+func TestSummarizeRatios(t *testing.T) {
+	t.Parallel()
+	pp := Series{PingPong, 100}
+	engines := []string{"gnet", "goroutine"}
+	for _, tc := range []struct {
+		name       string
+		trials     []Trial
+		wantMedian map[string]float64 // messages/s
+		wantRatio  float64            // NaN: no ratio
+	}{
+		{
+			name: "one round",
+			trials: []Trial{
+				trial(pp, "gnet", 1, 300, 1, 0, 0, 0),
+				trial(pp, "goroutine", 1, 200, 1, 0, 0, 0),
+			},
+			wantMedian: map[string]float64{"gnet": 300, "goroutine": 200},
+			wantRatio:  1.5,
+		},
+		{
+			// Per-round ratios 2, 1 and 3: their median is 2, while the
+			// ratio of the medians would be 200/150.
+			name: "median of per-round ratios",
+			trials: []Trial{
+				trial(pp, "gnet", 1, 200, 1, 0, 0, 0), trial(pp, "goroutine", 1, 100, 1, 0, 0, 0),
+				trial(pp, "gnet", 2, 150, 1, 0, 0, 0), trial(pp, "goroutine", 2, 150, 1, 0, 0, 0),
+				trial(pp, "gnet", 3, 600, 1, 0, 0, 0), trial(pp, "goroutine", 3, 200, 1, 0, 0, 0),
+			},
+			wantMedian: map[string]float64{"gnet": 200, "goroutine": 150},
+			wantRatio:  2,
+		},
+		{
+			name: "a failed run is left out, and so is its round's ratio",
+			trials: []Trial{
+				trial(pp, "gnet", 1, 200, 1, 0, 0, 0), trial(pp, "goroutine", 1, 100, 1, 0, 0, 0),
+				trial(pp, "gnet", 2, 900, 1, 0, 0, 0), func() Trial {
+					r := trial(pp, "goroutine", 2, 1, 1, 0, 0, 0)
+					r.Error = "load failed"
+					return r
+				}(),
+			},
+			wantMedian: map[string]float64{"gnet": 550, "goroutine": 100},
+			wantRatio:  2,
+		},
+		{
+			name: "no ratio over zero",
+			trials: []Trial{
+				trial(pp, "gnet", 1, 100, 1, 0, 0, 0), trial(pp, "goroutine", 1, 0, 1, 0, 0, 0),
+			},
+			wantMedian: map[string]float64{"gnet": 100, "goroutine": 0},
+			wantRatio:  math.NaN(),
+		},
+		{
+			name:       "an engine with no good run has no median",
+			trials:     []Trial{trial(pp, "gnet", 1, 100, 1, 0, 0, 0)},
+			wantMedian: map[string]float64{"gnet": 100},
+			wantRatio:  math.NaN(),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sums := Summarize(tc.trials, engines)
+			if len(sums) != 1 || sums[0].Series != pp {
+				t.Fatalf("Summarize gave %d series, want 1 (%v)", len(sums), pp)
+			}
+			row := findRow(t, sums[0], keyMsgs)
+			if len(row.Median) != len(tc.wantMedian) {
+				t.Errorf("medians %v, want %v", row.Median, tc.wantMedian)
+			}
+			for e, want := range tc.wantMedian {
+				if got, ok := row.Median[e]; !ok || got != want {
+					t.Errorf("median %s = %v (present %v), want %v", e, got, ok, want)
+				}
+			}
+			switch {
+			case math.IsNaN(tc.wantRatio) && row.Ratio != nil:
+				t.Errorf("ratio = %v, want none", *row.Ratio)
+			case !math.IsNaN(tc.wantRatio) && (row.Ratio == nil || *row.Ratio != tc.wantRatio):
+				t.Errorf("ratio = %v, want %v", row.Ratio, tc.wantRatio)
+			}
+		})
+	}
+}
+
+func TestSummarizeRowsByMode(t *testing.T) {
+	t.Parallel()
+	trials := []Trial{
+		trial(Series{Stream, 1}, "gnet", 1, 1, 1, 0, 0, 0),
+		trial(Series{Idle, 10}, "gnet", 1, 0, 0, 0, 0, 0),
+		trial(Series{Stream, 1}, "goroutine", 1, 1, 1, 0, 0, 0),
+	}
+	sums := Summarize(trials, []string{"gnet", "goroutine"})
+	if got, want := len(sums), 2; got != want {
+		t.Fatalf("%d series, want %d", got, want)
+	}
+	if got, want := sums[0].Series.Name(), "stream-1"; got != want {
+		t.Errorf("first series %s, want %s (the order they first ran in)", got, want)
+	}
+	var idleRows []string
+	for _, r := range sums[1].Rows {
+		idleRows = append(idleRows, r.Metric)
+	}
+	if got, want := strings.Join(idleRows, ","), "connected,server_rss_peak_mib,server_rss_per_conn_kib,errors"; got != want {
+		t.Errorf("idle rows %s, want %s", got, want)
+	}
+	if r := findRow(t, sums[1], keyErrors); r.Ratio != nil {
+		t.Errorf("errors have a ratio: %v", *r.Ratio)
+	}
+}
+
+func findRow(t *testing.T, s SeriesSummary, key string) Row {
+	t.Helper()
+	for _, r := range s.Rows {
+		if r.Metric == key {
+			return r
+		}
+	}
+	t.Fatalf("series %s has no row %s", s.Series, key)
+	return Row{}
+}
+
+func TestWriteTable(t *testing.T) {
+	t.Parallel()
+	idle := Series{Idle, 10000}
+	trials := []Trial{
+		trial(Series{PingPong, 1000}, "gnet", 1, 150_000, 750_000, 10<<20, 20<<20, 3*time.Second),
+		trial(Series{PingPong, 1000}, "goroutine", 1, 100_000, 500_000, 10<<20, 30<<20, 4*time.Second),
+		trial(idle, "gnet", 1, 0, 0, 8<<20, 8<<20+10000*600, 0),
+		trial(idle, "goroutine", 1, 0, 0, 8<<20, 8<<20+10000*3600, 0),
+	}
+	trials[3].Server.Sampled = false
+	rep := &Report{
+		Settings: Settings{Engines: []string{"gnet", "goroutine"}, Repeat: 3, Duration: 5 * time.Second, Warmup: time.Second, Size: 16, Pin: true, ServerCPUs: "0", LoadCPUs: "1", CPUs: 2, OS: "linux/amd64"},
+		Trials:   trials,
+	}
+	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
+	var b bytes.Buffer
+	if err := WriteTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"16-byte messages, 5s each after 1s warm-up, 3 rounds, medians",
+		"server on CPU 0, load on CPU 1",
+		"series",
+		"gnet/goroutine",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, want := range [][]string{
+		{"pingpong-1000", "messages/s", "150k", "100k", "1.50x"},
+		{"server", "RSS/conn", "KiB", "10.2", "20.5", "0.50x"},
+		{"server", "CPU", "s/M", "msgs", "4.00", "8.00", "0.50x"},
+		{"server", "RSS", "peak", "MiB", "20.0", "30.0", "0.67x"},
+		{"errors", "0", "0", "-"},
+		{"idle-10000", "connections", "held", "10000", "10000", "1.00x"},
+		{"server", "RSS/conn", "KiB", "0.586", "n/a", "-"},
+	} {
+		if !hasLine(out, want) {
+			t.Errorf("table has no line of fields %q:\n%s", want, out)
+		}
+	}
+}
+
+// hasLine reports whether some line of out has exactly these fields.
+func hasLine(out string, fields []string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Join(strings.Fields(line), " ") == strings.Join(fields, " ") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHuman(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   float64
+		want string
+	}{
+		{0, "0"}, {7, "7.00"}, {0.5862, "0.586"}, {0.0098, "0.0098"}, {4.234, "4.23"},
+		{42.13, "42.1"}, {348.2, "348"}, {9999, "9999"}, {12345, "12.3k"},
+		{150000, "150k"}, {4_122_500, "4.12M"}, {27_100_000, "27.1M"},
+	} {
+		if got := human(tc.in); got != tc.want {
+			t.Errorf("human(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestCPUAt(t *testing.T) {
+	t.Parallel()
+	s := []Sample{
+		{At: 0, CPU: 0},
+		{At: 100 * time.Millisecond, CPU: 50 * time.Millisecond},
+		{At: 300 * time.Millisecond, CPU: 250 * time.Millisecond},
+	}
+	for _, tc := range []struct {
+		at, want time.Duration
+	}{
+		{-time.Second, 0},
+		{50 * time.Millisecond, 25 * time.Millisecond},
+		{200 * time.Millisecond, 150 * time.Millisecond},
+		{time.Second, 250 * time.Millisecond},
+	} {
+		if got := cpuAt(s, tc.at); got != tc.want {
+			t.Errorf("cpuAt(%v) = %v, want %v", tc.at, got, tc.want)
+		}
+	}
+}
+
+func TestWriteChart(t *testing.T) {
+	t.Parallel()
+	var trials []Trial
+	for _, n := range []int{1, 100, 1000} {
+		trials = append(trials,
+			trial(Series{PingPong, n}, "gnet", 1, float64(20_000*n), 1, 10<<20, 11<<20, 0),
+			trial(Series{PingPong, n}, "goroutine", 1, float64(15_000*n), 1, 10<<20, 12<<20, 0))
+	}
+	rep := &Report{Settings: Settings{Engines: []string{"gnet", "goroutine"}}, Trials: trials}
+	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
+	for format, magic := range map[string]string{"png": "\x89PNG", "svg": "<?xml"} {
+		var b bytes.Buffer
+		if err := WriteChart(&b, rep, format); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if !bytes.HasPrefix(b.Bytes(), []byte(magic)) {
+			t.Errorf("%s chart starts %q", format, b.Bytes()[:min(16, b.Len())])
+		}
+	}
+	if err := WriteChart(new(bytes.Buffer), rep, "gif"); err == nil {
+		t.Error("a gif chart was made")
+	}
+	if err := WriteChart(new(bytes.Buffer), &Report{Settings: rep.Settings}, "png"); err == nil {
+		t.Error("a chart of nothing was made")
+	}
+}

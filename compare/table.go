@@ -1,0 +1,109 @@
+package compare
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable writes the report's summary as one side-by-side table:
+// series and measure, each engine's median, and the median ratio of the
+// first engine to the second. A line above it says how it was measured.
+func WriteTable(w io.Writer, rep *Report) error {
+	st := rep.Settings
+	a, b := st.Engines[0], st.Engines[1]
+	if _, err := fmt.Fprintln(w, caption(rep)); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "series\tmeasure\t%s\t%s\t%s/%s\n", a, b, a, b)
+	for _, s := range rep.Summary {
+		name := s.Series.Name()
+		for _, row := range s.Rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, row.Label, cell(row, a), cell(row, b), ratioCell(row.Ratio))
+			name = ""
+		}
+	}
+	return tw.Flush()
+}
+
+// caption says in one line what the table measured.
+func caption(rep *Report) string {
+	st := rep.Settings
+	rounds := "1 round"
+	if st.Repeat != 1 {
+		rounds = fmt.Sprintf("%d rounds, medians", st.Repeat)
+	}
+	pin := "unpinned"
+	if st.Pin {
+		pin = fmt.Sprintf("server on CPU %s, load on CPU %s", st.ServerCPUs, st.LoadCPUs)
+	}
+	extra := ""
+	if len(st.ServerArgs) > 0 {
+		extra = ", serve " + strings.Join(st.ServerArgs, " ")
+	}
+	if len(st.LoadArgs) > 0 {
+		extra += ", load " + strings.Join(st.LoadArgs, " ")
+	}
+	return fmt.Sprintf("%d-byte messages, %v each after %v warm-up, %s (ratio: median per round), %s, %d CPUs %s%s",
+		st.Size, st.Duration, st.Warmup, rounds, pin, st.CPUs, st.OS, extra)
+}
+
+func cell(row Row, engine string) string {
+	v, ok := row.Median[engine]
+	switch {
+	case !ok:
+		return "n/a"
+	case row.Metric == keyConnected || row.Metric == keyErrors:
+		// Counts exactly: one error or one connection short matters.
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return human(v)
+}
+
+func ratioCell(r *float64) string {
+	if r == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*r, 'f', 2, 64) + "x"
+}
+
+// human writes v with about three significant figures, in k past ten
+// thousand and M past a million.
+func human(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1e6:
+		return sig3(v/1e6) + "M"
+	case a >= 1e4:
+		return sig3(v/1e3) + "k"
+	default:
+		return sig3(v)
+	}
+}
+
+// sig3 writes v with three significant figures, or as a whole number from
+// a hundred up.
+func sig3(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case a >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+}
+
+// WriteJSON writes the whole report, raw runs and samples included, as
+// indented JSON.
+func WriteJSON(w io.Writer, rep *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
