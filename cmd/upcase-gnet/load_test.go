@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/upcase-gnet/upcase-gnet/load"
+)
+
+func TestLoadBadValues(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--conns", "0"}, "--conns"},
+		{[]string{"--size", "0"}, "--size"},
+		{[]string{"--size", "17MiB"}, "--size"},
+		{[]string{"--size", "lots"}, "invalid size"},
+		{[]string{"--mode", "burst"}, "mode"},
+		{[]string{"--generator", "threads"}, "generator"},
+		{[]string{"--duration", "0s"}, "--duration"},
+		{[]string{"--warmup", "-1s"}, "--warmup"},
+		{[]string{"--rate", "-1"}, "--rate"},
+		{[]string{"--port", "70000"}, "port"},
+		{[]string{"--source-addrs", "300"}, "source address"},
+		{[]string{"--source-addrs", "10.0.0.1,nonsense"}, "source address"},
+		{[]string{"--unix", "/tmp/x.sock", "--source-addrs", "2"}, "--source-addrs"},
+		{[]string{"--workers", "-2"}, "--workers"},
+		{[]string{"extra"}, "no arguments"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code := run(t, nil, append([]string{"load"}, tc.args...)...)
+			if code == 0 {
+				t.Errorf("exit 0, want non-zero")
+			}
+			oneLine(t, stderr, tc.want)
+		})
+	}
+}
+
+// loadJSON runs `load --json args...` and decodes its one JSON object.
+func loadJSON(t *testing.T, env []string, args ...string) (*load.Result, int) {
+	t.Helper()
+	stdout, stderr, code := run(t, env, append([]string{"load", "--json"}, args...)...)
+	var res load.Result
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	if err := dec.Decode(&res); err != nil {
+		t.Fatalf("stdout %q is not a Result: %v (stderr %q)", stdout, err, stderr)
+	}
+	if dec.More() {
+		t.Errorf("stdout holds more than one JSON object: %q", stdout)
+	}
+	return &res, code
+}
+
+func TestLoadAgainstServe(t *testing.T) {
+	t.Parallel()
+	for _, engine := range engines {
+		for _, gen := range []string{"gnet", "goroutine"} {
+			t.Run(engine+"/"+gen, func(t *testing.T) {
+				t.Parallel()
+				srv := startServe(t, "--engine", engine, "--quiet")
+				_, port, _ := net.SplitHostPort(srv.addr)
+				// The number of connections comes from the environment.
+				res, code := loadJSON(t, []string{"UPCASE_GNET_CONNS=12"},
+					"--port", port, "--duration", "300ms", "--generator", gen, "--mode", "stream", "--size", "1KiB")
+				if code != 0 {
+					t.Fatalf("exit %d; result %+v", code, res)
+				}
+				if res.Conns != 12 || res.Connected != 12 || res.Messages == 0 || len(res.Errors) != 0 || res.Size != 1024 {
+					t.Errorf("conns %d connected %d messages %d errors %v size %d", res.Conns, res.Connected, res.Messages, res.Errors, res.Size)
+				}
+				if res.Engine != gen || res.Mode != "stream" {
+					t.Errorf("generator %q mode %q", res.Engine, res.Mode)
+				}
+			})
+		}
+	}
+}
+
+func TestLoadTextReport(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--engine", "gnet", "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	stdout, stderr, code := run(t, nil, "load", "--port", port, "--conns", "5", "--duration", "200ms")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("stderr %q, want nothing (no progress bar off a terminal)", stderr)
+	}
+	for _, want := range []string{"Connections", "5 of 5 established", "Latency", "p99.9", "Errors           none", "µs/message"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// TestLoadFailureExit: failed connections fail the run unless
+// --allow-errors, and the report still comes out.
+func TestLoadFailureExit(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	_ = ln.Close() // nothing listens there now
+	args := []string{"--port", port, "--conns", "3", "--duration", "100ms"}
+
+	res, code := loadJSON(t, nil, args...)
+	if code != 1 || res.ConnectFailed[load.DialRefused] != 3 {
+		t.Errorf("exit %d, failed %v; want 1 and 3 refused", code, res.ConnectFailed)
+	}
+	if _, code = loadJSON(t, nil, append(args, "--allow-errors")...); code != 0 {
+		t.Errorf("with --allow-errors: exit %d, want 0", code)
+	}
+}
+
+// TestLoadWorkers splits a small run over two worker processes.
+func TestLoadWorkers(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--engine", "gnet", "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	res, code := loadJSON(t, nil, "--port", port, "--conns", "6", "--workers", "2", "--duration", "300ms")
+	if code != 0 || res.Workers != 2 || res.Connected != 6 || res.Messages == 0 {
+		t.Errorf("exit %d, workers %d, connected %d, messages %d", code, res.Workers, res.Connected, res.Messages)
+	}
+}
