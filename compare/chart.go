@@ -100,6 +100,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 		}
 		p.Add(plotter.NewGrid())
 		p.Legend.Top, p.Legend.Left = true, true
+		p.Legend.XOffs = vg.Points(8) // clear of the y axis
 		drawn, xs := 0, map[float64]bool{}
 		for i, e := range engines {
 			style := engineStyle[i%len(engineStyle)]
@@ -143,7 +144,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 		// Room above the data for the legend, drawn inside at the top.
 		if sp.logY {
 			widenLogRange(&p.Y.Min, &p.Y.Max)
-			p.Y.Max *= 10
+			p.Y.Max *= 30
 			p.Y.Tick.Marker = decadeTicks(p.Y.Min, p.Y.Max)
 		} else {
 			p.Y.Max *= 1.45

@@ -148,7 +148,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		name := or(cfg.Taskset, "taskset")
 		path, err := exec.LookPath(name)
 		if err != nil {
-			return cfg, fmt.Errorf("compare: pinning needs taskset (from util-linux), and %q was not found: %w", name, err)
+			return cfg, fmt.Errorf("compare: pinning needs taskset (from util-linux): %w", err)
 		}
 		cfg.Taskset = path
 	}

@@ -84,6 +84,9 @@ func runCompare(c *cli.Context) error {
 	if ctx.Err() != nil {
 		return cli.Exit("compare: interrupted; every server and generator was stopped", 130)
 	}
+	if runErr != nil && len(rep.Trials) == 0 {
+		return cli.Exit(runErr.Error(), 1) // a server did not start: nothing to show
+	}
 	if c.Bool("json") {
 		err = compare.WriteJSON(c.App.Writer, rep)
 	} else {
