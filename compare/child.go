@@ -111,12 +111,15 @@ func (s *server) stop(grace time.Duration) error {
 // loadRun is what one load child process gave back.
 type loadRun struct {
 	result  *load.Result
+	pid     int
 	started time.Time // when the child had started
+	samples []Sample  // the child's memory and CPU, on the server's clock
 	stderr  string
 }
 
 // runLoad runs `load --json` against addr and parses the Result it prints.
-func runLoad(ctx context.Context, cfg *Config, addr string, s Series) (*loadRun, error) {
+// It samples the child's CPU as it runs, every period from t0 on.
+func runLoad(ctx context.Context, cfg *Config, addr string, s Series, t0 time.Time) (*loadRun, error) {
 	host, port, _ := net.SplitHostPort(addr)
 	args := []string{"load", "--json", "--allow-errors",
 		"--host", host, "--port", port,
@@ -149,8 +152,10 @@ func runLoad(ctx context.Context, cfg *Config, addr string, s Series) (*loadRun,
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("compare: load did not start: %w", err)
 	}
-	lr := &loadRun{started: time.Now()}
+	lr := &loadRun{pid: cmd.Process.Pid, started: time.Now()}
+	smp := startSampler(lr.pid, t0, cfg.SampleEvery)
 	err := cmd.Wait()
+	lr.samples, _, _ = smp.stop()
 	lr.stderr = stderr.String()
 	if ctx.Err() != nil {
 		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {

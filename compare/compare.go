@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -205,6 +206,8 @@ type Trial struct {
 	Round  int          `json:"round"` // from 1
 	Server ServerStats  `json:"server"`
 	Load   *load.Result `json:"load"` // nil if the load failed
+	// Generator is the load child process, sampled like the server.
+	Generator GeneratorStats `json:"generator"`
 	// Error says why the run did not measure what it should: the load
 	// failed, or the server died during it. Empty for a good run.
 	Error string `json:"error,omitempty"`
@@ -219,10 +222,13 @@ type ServerStats struct {
 	BaselineRSS int64 `json:"baseline_rss"`
 	// PeakRSS is the highest resident set up to the end of the load.
 	PeakRSS int64 `json:"peak_rss"`
-	// CPU is the server's CPU time within the load's measured time (its
-	// start estimated from when the load child started, plus its connect
-	// and warm-up times), interpolated between samples.
-	CPU time.Duration `json:"cpu"`
+	// CPU is the server's CPU time within the load's measured time,
+	// interpolated between samples. The load does not say when its
+	// measured time started; WindowFrom is where it was found, and
+	// WindowBy how (see locateWindow).
+	CPU        time.Duration `json:"cpu"`
+	WindowFrom time.Duration `json:"window_from"` // on the samples' clock (ns)
+	WindowBy   string        `json:"window_by"`
 	// CPUAll is the server's CPU time from the load's start to its end,
 	// connecting and draining included.
 	CPUAll time.Duration `json:"cpu_all"`
@@ -232,7 +238,13 @@ type ServerStats struct {
 	Exit string `json:"exit,omitempty"`
 }
 
-// Sample is one reading of a server process.
+// GeneratorStats is what was sampled of the load child process.
+type GeneratorStats struct {
+	PID     int      `json:"pid"`
+	Samples []Sample `json:"samples,omitempty"` // on the server's clock
+}
+
+// Sample is one reading of a server or generator process.
 type Sample struct {
 	At  time.Duration `json:"at"`  // since the server said it was listening (ns)
 	RSS int64         `json:"rss"` // bytes
@@ -307,7 +319,7 @@ func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int
 	run.Server.PID = srv.cmd.Process.Pid
 
 	smp := startSampler(run.Server.PID, srv.started, cfg.SampleEvery)
-	lr, loadErr := runLoad(ctx, cfg, srv.addr, s)
+	lr, loadErr := runLoad(ctx, cfg, srv.addr, s, srv.started)
 	samples, peak, sampleErr := smp.stop()
 	diedEarly := !srv.running()
 	if exit := srv.stop(cfg.StopTimeout); exit != nil {
@@ -324,6 +336,7 @@ func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int
 	}
 	if lr != nil {
 		run.Load = lr.result
+		run.Generator = GeneratorStats{PID: lr.pid, Samples: lr.samples}
 	}
 	run.Server.fill(samples, peak, sampleErr == nil, srv.started, lr)
 	return run, nil
@@ -345,8 +358,53 @@ func (st *ServerStats) fill(samples []Sample, peak int64, ok bool, started time.
 	if lr == nil || lr.result == nil {
 		return
 	}
-	from := lr.started.Sub(started) + lr.result.ConnectTime + lr.result.Warmup
-	st.CPU = cpuAt(samples, from+lr.result.Duration) - cpuAt(samples, from)
+	res := lr.result
+	guess := lr.started.Sub(started) + res.ConnectTime + res.Warmup
+	st.WindowFrom, st.WindowBy = guess, "load start (unchecked)"
+	if res.Workers <= 1 {
+		st.WindowFrom, st.WindowBy = locateWindow(lr.samples, res.Duration, res.GeneratorCPU, guess)
+	}
+	st.CPU = cpuAt(samples, st.WindowFrom+res.Duration) - cpuAt(samples, st.WindowFrom)
+}
+
+// locateWindow finds where a load's measured time of length d began, on the
+// clock of gen, the samples of the generator process. The guess is when the
+// load child started plus its connect and warm-up times; it stands if the
+// generator's CPU over [guess, guess+d] matches want, the CPU the generator
+// measured itself over its measured time. Otherwise the window is where
+// gen's CPU over d comes closest to want (the latest of equals, as the
+// warm-up comes first). It returns the guess unchecked if the samples
+// cannot tell (too little CPU, too few samples, nothing close).
+//
+// Why not the guess alone: on a busy machine a new process may wait
+// seconds before it runs (seen here: 7 s), and the server's CPU would then
+// be read over time the load was not yet driving it. Within the warm-up and
+// the measured time the generator's CPU rises at a steady rate, so a window
+// found a little early or late still measures the same steady state.
+func locateWindow(gen []Sample, d, want, guess time.Duration) (time.Duration, string) {
+	tick := time.Second / time.Duration(clockTicks)
+	if len(gen) < 2 || want < 20*tick || gen[len(gen)-1].At-gen[0].At < d {
+		return guess, "load start (unchecked)"
+	}
+	tolerance := max(want*3/100, 3*tick)
+	offBy := func(t time.Duration) time.Duration {
+		off := cpuAt(gen, t+d) - cpuAt(gen, t) - want
+		return max(off, -off)
+	}
+	if offBy(guess) <= tolerance {
+		return guess, "load start (checked by generator CPU)"
+	}
+	const step = 5 * time.Millisecond
+	best, bestOff := time.Duration(-1), time.Duration(math.MaxInt64)
+	for t := gen[0].At; t+d <= gen[len(gen)-1].At; t += step {
+		if off := offBy(t); off <= bestOff {
+			best, bestOff = t, off
+		}
+	}
+	if best < 0 || bestOff > tolerance {
+		return guess, "load start (unchecked)"
+	}
+	return best, "generator CPU"
 }
 
 // cpuAt is the CPU time at t, interpolated between the samples around it

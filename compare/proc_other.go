@@ -21,3 +21,6 @@ func readProc(pid int) (procSample, error) {
 func childAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// clockTicks is the unit of CPU times in samples; there are none here.
+const clockTicks = 100
