@@ -97,6 +97,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 			p.Y.Scale = plot.LogScale{}
 		} else {
 			p.Y.Min = 0
+			p.Y.Tick.Marker = humanTicks{}
 		}
 		p.Add(plotter.NewGrid())
 		p.Legend.Top, p.Legend.Left = true, true
@@ -188,6 +189,20 @@ func connTicks(xs map[float64]bool) plot.ConstantTicks {
 		ticks = append(ticks, plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'f', -1, 64)})
 	}
 	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
+	return ticks
+}
+
+// humanTicks are plot.DefaultTicks labelled as the table writes numbers
+// ("250", "40k"), not "250.00" or "40000".
+type humanTicks struct{}
+
+func (humanTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = human(ticks[i].Value)
+		}
+	}
 	return ticks
 }
 
