@@ -31,6 +31,8 @@ type gnetGenerator struct {
 
 	tickQuit chan struct{}
 	tickers  sync.WaitGroup
+	// checkEvery is how often a loop looks for overdue replies.
+	checkEvery int64
 }
 
 // gnetLoop is what one event loop drives.
@@ -66,6 +68,9 @@ func (quietLogger) Fatalf(string, ...any) {}
 
 func newGnetGenerator(r *run) (*gnetGenerator, error) {
 	g := &gnetGenerator{r: r, loops: map[gnet.EventLoop]*gnetLoop{}, tickQuit: make(chan struct{})}
+	// A tenth of Timeout, between 10 ms and 1 s: each look walks every
+	// connection of the loop, a cache miss or two each.
+	g.checkEvery = int64(min(max(r.cfg.Timeout/10, 10*time.Millisecond), time.Second))
 	loops := r.cfg.Loops
 	if loops == 0 {
 		loops = runtime.NumCPU()
@@ -170,6 +175,9 @@ func (g *gnetGenerator) start() {
 		l.lastCheck = at
 	})
 	tick := g.r.pace.tick()
+	if tick == 0 || tick > time.Duration(g.checkEvery) {
+		tick = time.Duration(g.checkEvery)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, l := range g.order {
@@ -198,8 +206,8 @@ func (g *gnetGenerator) ticker(l *gnetLoop, every time.Duration) {
 	}
 }
 
-// onTick sends for the held connections that are due and, every 50 ms,
-// fails the replies overdue.
+// onTick sends for the held connections that are due and, every
+// checkEvery, fails the replies overdue.
 func (g *gnetGenerator) onTick(l *gnetLoop, at int64) {
 	held := l.held
 	l.held = l.held[:0]
@@ -207,7 +215,7 @@ func (g *gnetGenerator) onTick(l *gnetLoop, at int64) {
 		gc.held = false
 		g.send(gc, at)
 	}
-	if at-l.lastCheck < int64(50*time.Millisecond) {
+	if at-l.lastCheck < g.checkEvery {
 		return
 	}
 	l.lastCheck = at

@@ -201,7 +201,7 @@ func (g *goroutineGenerator) read(gc *goConn) {
 	defer g.r.finish()
 	defer gc.c.Close() // ends a write blocked on a failed connection
 	<-g.begin
-	g.readOwed(gc, make([]byte, 64<<10))
+	g.readOwed(gc, make([]byte, 16<<10)) // 16 KiB: 10,000 streams hold 160 MB of it
 	gc.mu.Lock()
 	gc.wake.Broadcast() // a writer still waiting for room has none coming
 	gc.mu.Unlock()

@@ -54,12 +54,11 @@ func (p pacer) first(start int64, i int) int64 {
 	return start + int64((uint64(i)*0x9E3779B97F4A7C15>>11)%uint64(p.interval))
 }
 
-// tick is how often an event loop looks for connections that are due (and
-// for replies overdue): a quarter of the interval, between 1 ms and 20 ms;
-// 50 ms when there is no cap, for the timeout checks alone.
+// tick is how often an event loop looks for connections that are due: a
+// quarter of the interval, between 1 ms and 20 ms; 0 when there is no cap.
 func (p pacer) tick() time.Duration {
 	if p.interval == 0 {
-		return 50 * time.Millisecond
+		return 0
 	}
 	return min(max(time.Duration(p.interval)/4, time.Millisecond), 20*time.Millisecond)
 }

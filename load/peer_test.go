@@ -13,7 +13,10 @@ import (
 type peer func(c *net.TCPConn)
 
 // upper is the well-behaved server: every byte back uppercased, in order.
-func upper(c *net.TCPConn) {
+func upper(c *net.TCPConn) { echo(c) }
+
+// echo sends back every byte of c uppercased, in order, until c ends.
+func echo(c net.Conn) {
 	buf := make([]byte, 4096)
 	for {
 		n, err := c.Read(buf)
