@@ -71,12 +71,12 @@ func runLoad(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
+	bar := &loadBar{w: os.Stderr}
 	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
-		bar := &loadBar{w: os.Stderr}
 		cfg.Progress = bar.show
-		defer bar.close()
 	}
 	res, err := load.Run(ctx, cfg)
+	bar.close() // Run calls Progress no more once it has returned
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
@@ -163,7 +163,7 @@ func workerCommand() *exec.Cmd {
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // loadBar shows a run's progress on a terminal: one bar while connecting,
-// one for the warm-up and one for the measured time.
+// one for the warm-up and one for the measured time; none while draining.
 type loadBar struct {
 	w     io.Writer
 	phase load.Phase
@@ -179,10 +179,10 @@ func (b *loadBar) show(p load.Progress) {
 			b.bar = b.newBar(int64(p.Conns), "connecting")
 		case load.PhaseWarmup, load.PhaseRun:
 			b.bar = b.newBar(max(p.Total.Milliseconds(), 1), string(p.Phase))
-		default:
-			b.bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(b.w),
-				progressbar.OptionSetDescription("draining"), progressbar.OptionClearOnFinish())
 		}
+	}
+	if b.bar == nil {
+		return
 	}
 	switch p.Phase {
 	case load.PhaseConnect:
@@ -191,8 +191,6 @@ func (b *loadBar) show(p load.Progress) {
 	case load.PhaseWarmup, load.PhaseRun:
 		b.bar.Describe(fmt.Sprintf("%-7s %d messages", p.Phase, p.Messages))
 		_ = b.bar.Set64(min(p.Elapsed.Milliseconds(), p.Total.Milliseconds()))
-	default:
-		_ = b.bar.Add(1)
 	}
 }
 
@@ -209,7 +207,6 @@ func (b *loadBar) newBar(max int64, desc string) *progressbar.ProgressBar {
 // close clears the bar, so that the report starts on a clean line.
 func (b *loadBar) close() {
 	if b.bar != nil {
-		_ = b.bar.Finish()
 		_ = b.bar.Clear()
 		b.bar = nil
 	}
