@@ -35,7 +35,7 @@ type Collector struct {
 
 	open, accepted, refused, closed          *prometheus.Desc
 	bytesIn, bytesOut, buffered, undelivered *prometheus.Desc
-	events                                   *prometheus.Desc
+	events, acceptErrors                     *prometheus.Desc
 }
 
 // NewCollector returns a Collector over sources. Give each source a
@@ -47,22 +47,23 @@ func NewCollector(sources ...StatsSource) *Collector {
 			append([]string{"engine"}, labels...), nil)
 	}
 	return &Collector{
-		sources:     sources,
-		open:        desc("connections_open", "Connections open now, including those finishing their echo after the client shut down its side."),
-		accepted:    desc("connections_accepted_total", "Connections admitted."),
-		refused:     desc("connections_refused_total", "Connections closed at once without being served, by reason (max_conns: the connection limit was reached).", "reason"),
-		closed:      desc("connections_closed_total", "Admitted connections that finished, by reason (peer, idle, budget, drain, error).", "reason"),
-		bytesIn:     desc("received_bytes_total", "Bytes read from clients."),
-		bytesOut:    desc("sent_bytes_total", "Bytes written back to clients."),
-		buffered:    desc("buffered_bytes", "Bytes held now: input read but not processed, output processed but not sent."),
-		undelivered: desc("undelivered_bytes_total", "Bytes read from clients that never went back (a reset, the memory budget, the drain deadline), each loss logged."),
-		events:      desc("events_total", "Read events processed (gnet OnTraffic calls that processed bytes, or reads on the goroutine engine)."),
+		sources:      sources,
+		open:         desc("connections_open", "Connections open now, including those finishing their echo after the client shut down its side."),
+		accepted:     desc("connections_accepted_total", "Connections admitted."),
+		refused:      desc("connections_refused_total", "Connections closed at once without being served, by reason (max_conns: the connection limit was reached).", "reason"),
+		closed:       desc("connections_closed_total", "Admitted connections that finished, by reason (peer, idle, budget, drain, error).", "reason"),
+		bytesIn:      desc("received_bytes_total", "Bytes read from clients."),
+		bytesOut:     desc("sent_bytes_total", "Bytes written back to clients."),
+		buffered:     desc("buffered_bytes", "Bytes held now: input read but not processed, output processed but not sent."),
+		undelivered:  desc("undelivered_bytes_total", "Bytes read from clients that never went back (a reset, the memory budget, the drain deadline), each loss logged."),
+		events:       desc("events_total", "Read events processed (gnet OnTraffic calls that processed bytes, or reads on the goroutine engine)."),
+		acceptErrors: desc("accept_errors_total", "Accepts that failed, for want of descriptors above all (goroutine engine): the engine backs off and serves on, the client waits in the kernel's backlog."),
 	}
 }
 
 // Describe sends the descriptors of every metric Collect may send.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.open, c.accepted, c.refused, c.closed, c.bytesIn, c.bytesOut, c.buffered, c.undelivered, c.events} {
+	for _, d := range []*prometheus.Desc{c.open, c.accepted, c.refused, c.closed, c.bytesIn, c.bytesOut, c.buffered, c.undelivered, c.events, c.acceptErrors} {
 		ch <- d
 	}
 }
@@ -89,6 +90,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.buffered, float64(st.Buffered))
 		counter(c.undelivered, st.Undelivered)
 		counter(c.events, st.Events)
+		counter(c.acceptErrors, st.AcceptErrors)
 	}
 }
 

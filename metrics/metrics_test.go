@@ -97,6 +97,7 @@ func testScrape(t *testing.T, e server.Engine) {
 		"upcase_gnet_sent_bytes_total" + label:                                                 1032,
 		"upcase_gnet_buffered_bytes" + label:                                                   0,
 		"upcase_gnet_undelivered_bytes_total" + label:                                          0,
+		"upcase_gnet_accept_errors_total" + label:                                              0,
 	}
 	// The server counts after the client has seen the effect: poll.
 	var got map[string]float64

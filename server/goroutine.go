@@ -111,6 +111,7 @@ func (e *goroutineEngine) acceptLoop() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			e.st.acceptErrs.Add(1)
 			backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
 			failures++
 			if now := time.Now(); now.Sub(lastLog) >= acceptLogEvery {

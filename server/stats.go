@@ -30,6 +30,11 @@ type Stats struct {
 	// Events counts read events processed (OnTraffic calls that processed
 	// bytes, or reads on the goroutine engine).
 	Events uint64 `json:"events"`
+	// AcceptErrors counts accepts that failed (running out of descriptors
+	// above all) on the goroutine engine, which backs off and serves on;
+	// the client waits in the kernel's backlog meanwhile, neither admitted
+	// nor refused. (gnet accepts inside its own loop and counts nothing.)
+	AcceptErrors uint64 `json:"accept_errors"`
 }
 
 // counters is the live, concurrency-safe form of Stats, shared by both
@@ -45,6 +50,7 @@ type counters struct {
 	buffered    atomic.Int64
 	undelivered atomic.Uint64
 	events      atomic.Uint64
+	acceptErrs  atomic.Uint64
 }
 
 // closeReasons lists the reasons counted in Stats.Closed, in index order.
@@ -67,16 +73,17 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 
 func (c *counters) snapshot() Stats {
 	st := Stats{
-		Engine:      c.engine,
-		Open:        c.open.Load(),
-		Accepted:    c.accepted.Load(),
-		Refused:     c.refused.Load(),
-		Closed:      make(map[CloseReason]uint64, len(closeReasons)),
-		BytesIn:     c.bytesIn.Load(),
-		BytesOut:    c.bytesOut.Load(),
-		Buffered:    c.buffered.Load(),
-		Undelivered: c.undelivered.Load(),
-		Events:      c.events.Load(),
+		Engine:       c.engine,
+		Open:         c.open.Load(),
+		Accepted:     c.accepted.Load(),
+		Refused:      c.refused.Load(),
+		Closed:       make(map[CloseReason]uint64, len(closeReasons)),
+		BytesIn:      c.bytesIn.Load(),
+		BytesOut:     c.bytesOut.Load(),
+		Buffered:     c.buffered.Load(),
+		Undelivered:  c.undelivered.Load(),
+		Events:       c.events.Load(),
+		AcceptErrors: c.acceptErrs.Load(),
 	}
 	for i, r := range closeReasons {
 		st.Closed[r] = c.closed[i].Load()
