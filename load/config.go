@@ -45,9 +45,12 @@ const (
 	GoroutineGenerator Generator = "goroutine"
 )
 
-// DefaultGenerator is the generator that spends less CPU per message: gnet's
-// event loop, measured against the goroutine generator (see the package
-// README numbers in the commit that made it the default).
+// DefaultGenerator is the generator that spent less CPU per message when
+// both were measured against the goroutine engine here (2 shared cores,
+// server and generator pinned to one each, pingpong of 16 bytes, medians of
+// three A/B runs): 8.5 against 10.2 µs a message at 100 connections, 12.5
+// against 12.5 at 10,000, with 39 MB against 95 MB of memory (42 against
+// 174 MB in stream mode).
 const DefaultGenerator = GnetGenerator
 
 // ParseGenerator turns a name into a Generator.

@@ -40,8 +40,9 @@ type gnetLoop struct {
 	el    gnet.EventLoop
 	t     *tally
 	conns []*gnetConn // every connection ever opened on this loop
-	// held are connections the pacer holds back until their due time.
-	held      []*gnetConn
+	// held are connections the pacer holds back until their due time;
+	// nil without a rate cap.
+	held      *wheel[*gnetConn]
 	lastCheck int64 // when overdue replies were last looked for
 }
 
@@ -168,6 +169,9 @@ func (g *gnetGenerator) each(f func(l *gnetLoop, at int64)) {
 
 func (g *gnetGenerator) start() {
 	g.each(func(l *gnetLoop, at int64) {
+		if g.r.pace.capped() {
+			l.held = newWheel[*gnetConn](g.r.pace.tick(), time.Duration(g.r.pace.interval), at)
+		}
 		for _, gc := range l.conns {
 			gc.due = g.r.pace.first(at, gc.i)
 			g.send(gc, at)
@@ -209,11 +213,11 @@ func (g *gnetGenerator) ticker(l *gnetLoop, every time.Duration) {
 // onTick sends for the held connections that are due and, every
 // checkEvery, fails the replies overdue.
 func (g *gnetGenerator) onTick(l *gnetLoop, at int64) {
-	held := l.held
-	l.held = l.held[:0]
-	for _, gc := range held {
-		gc.held = false
-		g.send(gc, at)
+	if l.held != nil {
+		l.held.release(at, func(gc *gnetConn) {
+			gc.held = false
+			g.send(gc, at)
+		})
 	}
 	if at-l.lastCheck < g.checkEvery {
 		return
@@ -243,7 +247,7 @@ func (g *gnetGenerator) send(gc *gnetConn, at int64) {
 	if n == 0 {
 		if gc.room(g.r) > 0 && !gc.held { // held back by the pacer
 			gc.held = true
-			gc.loop.held = append(gc.loop.held, gc)
+			gc.loop.held.hold(gc, gc.due)
 		}
 		return
 	}

@@ -62,3 +62,46 @@ func (p pacer) tick() time.Duration {
 	}
 	return min(max(time.Duration(p.interval)/4, time.Millisecond), 20*time.Millisecond)
 }
+
+// wheel holds connections until they are due, in slots one tick wide: a
+// timing wheel, so that holding or releasing a connection costs the same
+// whatever their number (a list walked every tick cost a cache miss per
+// connection per tick: 1.7 µs a message at 10,000 connections and 3
+// messages a second). A connection due further ahead than the wheel turns
+// comes up early and is simply held again.
+type wheel[T any] struct {
+	tick  int64 // nanoseconds a slot
+	slots [][]T
+	next  int64 // the absolute slot index to release next
+}
+
+// newWheel makes a wheel of slots tick wide covering about span.
+func newWheel[T any](tick, span time.Duration, start int64) *wheel[T] {
+	n := min(int(span/tick)+2, 4096)
+	return &wheel[T]{tick: int64(tick), slots: make([][]T, n), next: start / int64(tick)}
+}
+
+// hold keeps x until due, or until the next release if due has passed.
+func (w *wheel[T]) hold(x T, due int64) {
+	i := max(due/w.tick, w.next)
+	s := &w.slots[i%int64(len(w.slots))]
+	*s = append(*s, x)
+}
+
+// release calls f for everything held in the slots up to now. What f holds
+// again goes into a later slot.
+func (w *wheel[T]) release(now int64, f func(T)) {
+	for w.next <= now/w.tick {
+		s := &w.slots[w.next%int64(len(w.slots))]
+		w.next++
+		xs := *s
+		*s = nil
+		for _, x := range xs {
+			f(x)
+		}
+		if len(*s) == 0 { // nothing held again here: keep the array
+			clear(xs)
+			*s = xs[:0]
+		}
+	}
+}

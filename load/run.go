@@ -156,18 +156,21 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 	d := newDialer(cfg)
 	prog := startProgress(cfg, r, d, g)
 	defer prog.stop()
+	abort := func(err error) (*Result, error) {
+		r.phase.Store(phaseDrain) // no connection may start sending now
+		g.stop()
+		return nil, err
+	}
 
 	t0 := time.Now()
 	d.dialAll(ctx, g.add)
 	res.ConnectTime = time.Since(t0)
 	if err := d.fill(res); err != nil {
-		g.stop()
-		return nil, err
+		return abort(err)
 	}
 	if barrier != nil {
 		if err := barrier(res); err != nil {
-			g.stop()
-			return nil, err
+			return abort(err)
 		}
 	}
 

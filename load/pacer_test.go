@@ -1,0 +1,74 @@
+package load
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPacerTake(t *testing.T) {
+	t.Parallel()
+	p := newPacer(1000) // one message a millisecond
+	ms := int64(time.Millisecond)
+	due := int64(0)
+	if got := p.take(&due, 0, 5); got != 1 {
+		t.Errorf("at the due time: take = %d, want 1", got)
+	}
+	if got := p.take(&due, ms/2, 5); got != 0 {
+		t.Errorf("before the next due time: take = %d, want 0", got)
+	}
+	// Far behind schedule, a connection catches up by one interval only.
+	if got := p.take(&due, 100*ms, 5); got != 2 {
+		t.Errorf("behind: take = %d, want 2", got)
+	}
+	if got, want := due, 101*ms; got != want {
+		t.Errorf("due = %d, want %d", got, want)
+	}
+	if got := newPacer(0).take(&due, 0, 7); got != 7 {
+		t.Errorf("uncapped: take = %d, want 7", got)
+	}
+	// First due times spread over one interval.
+	seen := map[int64]bool{}
+	for i := range 100 {
+		f := p.first(5*ms, i)
+		if f < 5*ms || f >= 6*ms {
+			t.Fatalf("first(%d) = %d, outside [5ms, 6ms)", i, f)
+		}
+		seen[f/(ms/10)] = true
+	}
+	if len(seen) < 8 {
+		t.Errorf("first due times fall in %d of 10 tenths of the interval, want spread", len(seen))
+	}
+}
+
+func TestWheel(t *testing.T) {
+	t.Parallel()
+	const tick = int64(time.Millisecond)
+	w := newWheel[int64](time.Millisecond, 10*time.Millisecond, 0)
+	// Each item is its own due time; one is far beyond the wheel's span.
+	items := []int64{0, 3 * tick / 2, 5 * tick, 9 * tick, 500 * tick}
+	for _, due := range items {
+		w.hold(due, due)
+	}
+	released := map[int64]int64{}
+	for now := int64(0); now <= 600*tick; now += tick / 3 {
+		w.release(now, func(due int64) {
+			if due > now {
+				w.hold(due, due) // not yet: as the generator does
+				return
+			}
+			if _, dup := released[due]; dup {
+				t.Errorf("item %d released twice", due)
+			}
+			released[due] = now
+		})
+	}
+	for _, due := range items {
+		at, ok := released[due]
+		switch {
+		case !ok:
+			t.Errorf("item due at %d never released", due)
+		case at < due || at > due+tick:
+			t.Errorf("item due at %d released at %d, want within a tick after", due, at)
+		}
+	}
+}
