@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"strconv"
@@ -202,8 +203,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Conns < 0 {
 		return c, fmt.Errorf("load: conns must be positive, got %d", c.Conns)
 	}
-	if c.ConnectRate < 0 {
-		return c, fmt.Errorf("load: connect rate must not be negative, got %g", c.ConnectRate)
+	if !(c.ConnectRate >= 0) || math.IsInf(c.ConnectRate, 0) { // NaN fails >= too
+		return c, fmt.Errorf("load: connect rate must be a number from 0 up, got %g", c.ConnectRate)
 	}
 	if c.DialsInFlight == 0 {
 		c.DialsInFlight = DefaultDialsInFlight
@@ -229,8 +230,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Size < 1 || c.Size > MaxSize {
 		return c, fmt.Errorf("load: size must be 1 to %d bytes, got %d", MaxSize, c.Size)
 	}
-	if c.Rate < 0 {
-		return c, fmt.Errorf("load: rate must not be negative, got %g", c.Rate)
+	if !(c.Rate >= 0) || math.IsInf(c.Rate, 0) {
+		return c, fmt.Errorf("load: rate must be a number from 0 up, got %g", c.Rate)
 	}
 	if c.Window == 0 {
 		c.Window = DefaultWindow

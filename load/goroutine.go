@@ -229,7 +229,9 @@ func (g *goroutineGenerator) readOwed(gc *goConn, buf []byte) bool {
 			gc.sh.mu.Lock()
 			done, ok := l.received(g.r, buf[:n], at, gc.sh.t.hist)
 			gc.sh.mu.Unlock()
-			gc.sh.t.messagesSeen.Add(uint64(done))
+			if done > 0 {
+				gc.sh.t.messagesSeen.Add(uint64(done))
+			}
 			if !ok {
 				g.failKind(gc, ErrMismatch)
 			}

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"path/filepath"
 	"strings"
@@ -175,6 +176,8 @@ func TestBadConfig(t *testing.T) {
 		{Mode: "burst"},
 		{Generator: "threads"},
 		{Rate: -1},
+		{Rate: math.NaN()},
+		{ConnectRate: math.Inf(1)},
 		{Duration: -time.Second},
 		{Address: "no-port"},
 		{Network: "udp"},

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -123,10 +124,10 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 		return cfg, fmt.Errorf("load: --warmup must not be negative, got %v", cfg.Warmup)
 	case cfg.Timeout <= 0:
 		return cfg, fmt.Errorf("load: --timeout must be positive, got %v", cfg.Timeout)
-	case cfg.ConnectRate < 0:
-		return cfg, fmt.Errorf("load: --connect-rate must not be negative, got %g", cfg.ConnectRate)
-	case cfg.Rate < 0:
-		return cfg, fmt.Errorf("load: --rate must not be negative, got %g", cfg.Rate)
+	case !(cfg.ConnectRate >= 0) || math.IsInf(cfg.ConnectRate, 0):
+		return cfg, fmt.Errorf("load: --connect-rate must be a number from 0 up, got %g", cfg.ConnectRate)
+	case !(cfg.Rate >= 0) || math.IsInf(cfg.Rate, 0):
+		return cfg, fmt.Errorf("load: --rate must be a number from 0 up, got %g", cfg.Rate)
 	case cfg.Workers < 0:
 		return cfg, fmt.Errorf("load: --workers must not be negative, got %d", cfg.Workers)
 	}

@@ -24,6 +24,8 @@ func TestLoadBadValues(t *testing.T) {
 		{[]string{"--duration", "0s"}, "--duration"},
 		{[]string{"--warmup", "-1s"}, "--warmup"},
 		{[]string{"--rate", "-1"}, "--rate"},
+		{[]string{"--rate", "NaN"}, "--rate"},
+		{[]string{"--connect-rate", "+Inf"}, "--connect-rate"},
 		{[]string{"--port", "70000"}, "port"},
 		{[]string{"--source-addrs", "300"}, "source address"},
 		{[]string{"--source-addrs", "10.0.0.1,nonsense"}, "source address"},
