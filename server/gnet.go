@@ -54,9 +54,10 @@ type gnetEngine struct {
 	stopping atomic.Bool
 	drainBy  atomic.Int64 // unix nanoseconds; set before stopping
 
-	loopsMu sync.Mutex
-	loops   map[gnet.EventLoop]*loop
-	ctx     context.Context // cancelled when the engine has stopped
+	loopsMu  sync.Mutex
+	loops    map[gnet.EventLoop]*loop
+	ctx      context.Context // cancelled when the engine has stopped
+	sweepers sync.WaitGroup
 
 	fin finishers
 }
@@ -152,6 +153,7 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 func (e *gnetEngine) wait() error {
 	<-e.ran
 	e.fin.wait()
+	e.sweepers.Wait()
 	if e.runErr != nil && !e.stopping.Load() {
 		return fmt.Errorf("server: gnet: %w", e.runErr)
 	}
@@ -275,7 +277,7 @@ func (e *gnetEngine) loopOf(c gnet.Conn) *loop {
 	if l == nil {
 		l = newLoop(e, el)
 		e.loops[el] = l
-		go l.run(e.ctx)
+		e.sweepers.Go(func() { l.run(e.ctx) })
 	}
 	return l
 }
