@@ -6,7 +6,8 @@ import (
 
 // Word-at-a-time constants: each byte lane of a uint64.
 const (
-	lanes07 = 0x0101010101010101 // 0x01 in every byte
+	lanes01 = 0x0101010101010101 // 0x01 in every byte
+	lanes7F = 0x7F7F7F7F7F7F7F7F // the low seven bits of every byte
 	lanes80 = 0x8080808080808080 // the high bit of every byte
 )
 
@@ -17,10 +18,25 @@ const (
 //
 // bytes.ToUpper is not this: it is Unicode-aware and can change the length.
 //
-// Upper works eight bytes at a time (SWAR): for each byte lane it computes,
-// without carries between lanes, whether the lane holds 'a'..'z', and
-// subtracts 0x20 from exactly those lanes.
+// On amd64 Upper works sixteen bytes at a time with SSE2 (upper_amd64.s);
+// elsewhere, and for fewer than sixteen bytes, it uses upperSWAR, eight bytes
+// at a time in plain Go.
 func Upper(b []byte) []byte {
+	upper(b)
+	return b
+}
+
+// upperSWAR is the portable implementation: eight bytes at a time (SWAR),
+// computing for each byte lane, without carries between lanes, whether the
+// lane holds 'a'..'z', and subtracting 0x20 from exactly those lanes. It is
+// what Upper runs where there is no assembly, and the tests call it directly
+// so that it is checked on every architecture.
+//
+// On amd64 it runs at about 3x the plain loop. Tighter variants (masks folded
+// with OR, eight words per iteration, constants kept in memory, an unsafe
+// pointer walk) reached at most about 3.5x in plain Go, short of the 4x the
+// benchmark asks for; hence the SSE2 code there.
+func upperSWAR(b []byte) {
 	n := len(b)
 	i := 0
 	// Four words per iteration, with no data-dependent branch: mixed input
@@ -45,7 +61,6 @@ func Upper(b []byte) []byte {
 			b[i] = c - 0x20
 		}
 	}
-	return b
 }
 
 // lowerMask returns 0x20 in each byte lane of w that holds an ASCII lowercase
@@ -57,9 +72,9 @@ func Upper(b []byte) []byte {
 // is > 'z'; their XOR keeps 'a'..'z' only, and &^ w drops the lanes whose
 // original byte was 0x80 or above.
 func lowerMask(w uint64) uint64 {
-	x := w & (lanes07 * 0x7f)
-	ge := x + lanes07*(0x80-'a')
-	gt := x + lanes07*(0x80-'z'-1)
+	x := w & lanes7F
+	ge := x + lanes01*(0x80-'a')
+	gt := x + lanes01*(0x80-'z'-1)
 	return ((ge ^ gt) &^ w & lanes80) >> 2 // 0x80 >> 2 == 0x20
 }
 
