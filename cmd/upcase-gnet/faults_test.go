@@ -200,9 +200,11 @@ func testBudgetHogs(t *testing.T, bin, engine string) {
 	// gnet's inbound ring buffer doubles as it fills, so a hog cut just
 	// past 1 MiB has grown a 2 MiB buffer (half of it written), and the
 	// 1 MiB, 512 KiB, ... buffers it outgrew wait in gnet's byteslice pool
-	// (a sync.Pool) until two collections have passed. Measured here:
-	// about 2.3 MiB a hog at the peak; the bound of the base plus
-	// 100 x 1 MiB is not met, see the report.
+	// (a sync.Pool) until two collections have passed. Measured here, 100
+	// hogs against a server alone: 205 to 230 MiB over the base at the
+	// peak, about 2.2 MiB a hog, so the bound of the base plus
+	// 100 x 1 MiB does not hold for the gnet engine today. (Inside this
+	// test, slowed by its neighbours, the hogs peak at fewer at once.)
 	limit := base.rss + 16<<20
 	if engine == "gnet" {
 		limit += 3 * hogs * budget
