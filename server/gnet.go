@@ -68,6 +68,13 @@ type gnetEngine struct {
 const highWater = 64 << 10
 
 func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
+	// gnet shuts its whole engine down when accept fails with EMFILE, so
+	// this engine never admits more connections than descriptors allow.
+	if limit := DefaultMaxConns(); cfg.MaxConns > limit {
+		cfg.Logger.Warn("max-conns is above what the open-file limit allows; the gnet engine would die of EMFILE at accept: lowered",
+			"engine", string(Gnet), "max_conns", cfg.MaxConns, "lowered_to", limit)
+		cfg.MaxConns = limit
+	}
 	e := &gnetEngine{
 		cfg:     cfg,
 		st:      st,
@@ -146,8 +153,9 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 	e.stopping.Store(true)
 	e.fin.stop(time.Unix(0, e.drainBy.Load()))
 	// Engine.Stop polls for the end every 500ms; gnet.Run returning is the
-	// precise signal, so Stop runs in the background and wait uses e.ran.
-	go func() { _ = e.eng.Stop(context.Background()) }()
+	// precise signal, so Stop runs in the background, given up once gnet.Run
+	// has returned, and wait uses e.ran.
+	e.sweepers.Go(func() { _ = e.eng.Stop(e.ctx) })
 }
 
 func (e *gnetEngine) wait() error {
@@ -236,6 +244,12 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 	gc.closed = true
 	gc.loop.unlink(gc)
 	held := int64(c.InboundBuffered()) + int64(len(gc.out))
+	var resetErr error
+	if errors.Is(err, io.EOF) {
+		// gnet reports an error event (a reset) without readable data as
+		// io.EOF; the socket's pending error tells the two apart.
+		resetErr = socketError(gc.fd)
+	}
 
 	switch {
 	case gc.reason != "":
@@ -245,6 +259,12 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 		// Graceful stop: send what was read, then a lingering close so a
 		// client still sending is not reset before it has read its reply.
 		e.finish(gc, c, ClosedDrain)
+	case errors.Is(err, io.EOF) && resetErr != nil:
+		err = resetErr
+		if held > 0 {
+			e.lost(gc, held, "connection failed", err)
+		}
+		e.done(gc, ClosedError, err)
 	case errors.Is(err, io.EOF) && held > 0:
 		// The client shut down its sending side and may still be reading.
 		e.finish(gc, c, ClosedPeer)

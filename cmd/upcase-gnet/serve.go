@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -62,9 +61,13 @@ func serve(c *cli.Context) error {
 	if maxBuffer == 0 {
 		maxBuffer = server.NoLimit
 	}
+	addr, err := joinHostPort(c.String("host"), c.Int("port"))
+	if err != nil && c.String("unix") == "" {
+		return cli.Exit(err.Error(), 2)
+	}
 	cfg := server.Config{
 		Network:      "tcp",
-		Address:      net.JoinHostPort(c.String("host"), fmt.Sprint(c.Int("port"))),
+		Address:      addr,
 		Engine:       engine,
 		Loops:        c.Int("loops"),
 		ReadSize:     c.Int("read-size"),
@@ -108,7 +111,17 @@ func serve(c *cli.Context) error {
 	if quiet {
 		go summarize(ctx, out, srv, time.Second)
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-srv.Done():
+		// The engine stopped by itself: a server that no longer serves must
+		// not look alive.
+		err := srv.Wait()
+		if err == nil {
+			err = fmt.Errorf("server stopped unexpectedly")
+		}
+		return cli.Exit(err.Error(), 1)
+	}
 	stop() // a second signal kills the process at once
 	logger.Info("stopping: draining connections", "drain_timeout", cfg.DrainTimeout)
 	if err := srv.Wait(); err != nil {
