@@ -52,7 +52,6 @@ type gnetEngine struct {
 	runErr error
 
 	stopping atomic.Bool
-	drainBy  atomic.Int64 // unix nanoseconds; set before stopping
 
 	loopsMu  sync.Mutex
 	loops    map[gnet.EventLoop]*loop
@@ -149,9 +148,8 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 		return
 	case <-ctx.Done():
 	}
-	e.drainBy.Store(time.Now().Add(e.cfg.DrainTimeout).UnixNano())
 	e.stopping.Store(true)
-	e.fin.stop(time.Unix(0, e.drainBy.Load()))
+	e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
 	// Engine.Stop polls for the end every 500ms; gnet.Run returning is the
 	// precise signal, so Stop runs in the background, given up once gnet.Run
 	// has returned, and wait uses e.ran.

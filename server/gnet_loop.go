@@ -196,7 +196,7 @@ func (e *gnetEngine) drain(gc *gconn) error {
 // idleSweep, on the event loop, closes connections without traffic for
 // Config.IdleTimeout: one pass over the loop's list instead of a timer per
 // connection.
-func (l *loop) idleSweep() sweepResult {
+func (l *loop) idleSweep() {
 	cutoff := time.Now().Add(-l.e.cfg.IdleTimeout).UnixNano()
 	for gc := l.head; gc != nil; {
 		next := gc.next
@@ -210,7 +210,6 @@ func (l *loop) idleSweep() sweepResult {
 		}
 		gc = next
 	}
-	return sweepResult{}
 }
 
 // run is the loop's sweeper goroutine: it asks the event loop to sweep
@@ -260,13 +259,13 @@ func (l *loop) run(ctx context.Context) {
 
 func (l *loop) execSweep(ctx context.Context) (sweepResult, bool) {
 	var res sweepResult
-	ok := l.exec(ctx, func() sweepResult { res = l.sweep(); return res })
+	ok := l.exec(ctx, func() { res = l.sweep() })
 	return res, ok
 }
 
 // exec runs f on the event loop and waits for it. It reports false once the
 // engine has stopped.
-func (l *loop) exec(ctx context.Context, f func() sweepResult) bool {
+func (l *loop) exec(ctx context.Context, f func()) bool {
 	done := make(chan struct{})
 	err := l.el.Execute(ctx, gnet.RunnableFunc(func(context.Context) error {
 		f()
