@@ -9,14 +9,14 @@ import (
 func TestParseResult(t *testing.T) {
 	t.Parallel()
 	// A Result as `load --json` prints it, by hand.
-	const good = `{"target":"tcp 127.0.0.1:40123","mode":"pingpong","conns":100,"size":16,"rate":0,
-		"duration":5000000000,"workers":1,"generator":"gnet","connected":100,
+	const good = `{"target":"tcp 127.0.0.1:40123","mode":"pingpong","conns":100,"size_bytes":16,"rate_per_s":0,
+		"duration_ns":5000000000,"workers":1,"generator":"gnet","connected":100,
 		"connect_failed":{},"connect_p50_us":80,"connect_p99_us":300,
 		"messages":500000,"messages_per_s":100000,"bytes_sent":8000000,"bytes_received":8000000,
 		"mb_per_s_out":1.6,"mb_per_s_in":1.6,
-		"latency_us":{"mean":900,"p50":850,"p90":1200,"p99":2100,"p99_9":4000,"max":9000},
-		"errors":{"reset":1},"generator_cpu":2500000000,"generator_cpu_us_per_msg":5,
-		"warmup":1000000000,"connect_time":40000000}`
+		"latency":{"mean_us":900,"p50_us":850,"p90_us":1200,"p99_us":2100,"p99_9_us":4000,"max_us":9000},
+		"errors":{"reset":1},"generator_cpu_ns":2500000000,"generator_cpu_us_per_msg":5,
+		"warmup_ns":1000000000,"connect_time_ns":40000000}`
 	for _, tc := range []struct {
 		name, out, wantErr string
 	}{

@@ -99,31 +99,31 @@ type Config struct {
 	Conns int `json:"conns"`
 	// ConnectRate bounds new connections per second; 0 means as fast as
 	// the server accepts, with at most DialsInFlight dials in flight.
-	ConnectRate float64 `json:"connect_rate"`
+	ConnectRate float64 `json:"connect_rate_per_s"`
 	// DialsInFlight bounds concurrent dials; 0 means DefaultDialsInFlight.
 	DialsInFlight int `json:"dials_in_flight"`
 	// DialTimeout bounds one dial; 0 means DefaultDialTimeout.
-	DialTimeout time.Duration `json:"dial_timeout"`
+	DialTimeout time.Duration `json:"dial_timeout_ns"`
 	// Duration is the measured time; 0 means DefaultDuration.
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"duration_ns"`
 	// Warmup is traffic before the measured time that is not measured.
-	Warmup time.Duration `json:"warmup"`
+	Warmup time.Duration `json:"warmup_ns"`
 	// Mode is PingPong (the default) or Stream.
 	Mode Mode `json:"mode"`
 	// Size is the bytes per message; 0 means DefaultSize, the 16 bytes of
 	// codec.Message. A message is codec.Message repeated or cut to Size.
-	Size int `json:"size"`
+	Size int `json:"size_bytes"`
 	// Rate caps messages per second per connection; 0 means no cap.
-	Rate float64 `json:"rate"`
+	Rate float64 `json:"rate_per_s"`
 	// Window bounds the bytes a stream connection has written but not yet
 	// had back; 0 means DefaultWindow. It is raised to Size if smaller.
-	Window int `json:"window"`
+	Window int `json:"window_bytes"`
 	// Timeout is how long a connection may wait for bytes it is owed
 	// before the wait counts as a "timeout" error; 0 means DefaultTimeout.
-	Timeout time.Duration `json:"timeout"`
+	Timeout time.Duration `json:"timeout_ns"`
 	// DrainTimeout bounds the wait, after the measured time, for replies
 	// still owed; 0 means DefaultDrainTimeout.
-	DrainTimeout time.Duration `json:"drain_timeout"`
+	DrainTimeout time.Duration `json:"drain_timeout_ns"`
 	// Generator selects the generator; empty means DefaultGenerator.
 	Generator Generator `json:"generator"`
 	// Loops is the gnet generator's event loops; 0 means one per CPU.
@@ -269,6 +269,14 @@ func (c Config) withDefaults() (Config, error) {
 		c.SourceAddrs = addrs
 	}
 	return c, nil
+}
+
+// streamWindow is Result.Window: the stream window, 0 in other modes.
+func (c *Config) streamWindow() int {
+	if c.Mode != Stream {
+		return 0
+	}
+	return c.Window
 }
 
 // target is the Result's description of where the load went.

@@ -243,7 +243,7 @@ func (g *gnetGenerator) send(gc *gnetConn, at int64) {
 		}
 		return
 	}
-	n := gc.next(g.r, at)
+	n, intended := gc.next(g.r, at)
 	if n == 0 {
 		if gc.room(g.r) > 0 && !gc.held { // held back by the pacer
 			gc.held = true
@@ -251,7 +251,7 @@ func (g *gnetGenerator) send(gc *gnetConn, at int64) {
 		}
 		return
 	}
-	gc.wrote(g.r, n, at)
+	gc.wrote(g.r, n, at, intended)
 	// A failed write closes the connection at once: OnClose counts it.
 	_, _ = gc.c.Write(g.r.pay.messages(n))
 }
@@ -264,7 +264,7 @@ func (g *gnetGenerator) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.None
 	}
 	at := now()
-	n, ok := gc.received(g.r, b, at, gc.loop.t.hist)
+	n, ok := gc.received(g.r, b, at, gc.loop.t)
 	if !ok {
 		g.fail(gc, ErrMismatch)
 		return gnet.Close

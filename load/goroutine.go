@@ -111,23 +111,23 @@ func (g *goroutineGenerator) tallies() []*tally {
 	return ts
 }
 
-// pace sleeps until gc may send n messages, at most room; 0 means the run
-// is draining.
-func (g *goroutineGenerator) pace(l *ledger, room int) int {
+// pace sleeps until gc may send n messages, at most room, and returns n
+// and when the last of them was due; 0 means the run is draining.
+func (g *goroutineGenerator) pace(l *ledger, room int) (int, int64) {
 	for {
 		if !g.r.sending() || room == 0 {
-			return 0
+			return 0, 0
 		}
 		at := now()
-		if n := g.r.pace.take(&l.due, at, room); n > 0 {
-			return n
+		if n, intended := g.r.pace.take(&l.due, at, room); n > 0 {
+			return n, intended
 		}
 		t := time.NewTimer(time.Duration(l.due - at))
 		select {
 		case <-t.C:
 		case <-g.halt:
 			t.Stop()
-			return 0
+			return 0, 0
 		}
 	}
 }
@@ -140,9 +140,13 @@ func (g *goroutineGenerator) pingpong(gc *goConn) {
 	l := &gc.ledger
 	l.due = g.r.pace.first(now(), gc.i)
 	buf := make([]byte, min(g.r.cfg.Size, 16<<10))
-	for g.pace(l, 1) == 1 {
+	for {
+		n, intended := g.pace(l, 1)
+		if n != 1 {
+			break
+		}
 		gc.mu.Lock()
-		l.wrote(g.r, 1, now())
+		l.wrote(g.r, 1, now(), intended)
 		gc.mu.Unlock()
 		if _, err := gc.c.Write(g.r.pay.messages(1)); err != nil {
 			gc.mu.Lock()
@@ -173,12 +177,12 @@ func (g *goroutineGenerator) write(gc *goConn) {
 		}
 		room := l.room(g.r)
 		gc.mu.Unlock()
-		n := g.pace(l, room) // only the writer touches l.due
+		n, intended := g.pace(l, room) // only the writer touches l.due
 		gc.mu.Lock()
 		if n == 0 || gc.dead {
 			break
 		}
-		l.wrote(g.r, n, now())
+		l.wrote(g.r, n, now(), intended)
 		gc.mu.Unlock()
 		_, err := gc.c.Write(g.r.pay.messages(n))
 		gc.mu.Lock()
@@ -227,7 +231,7 @@ func (g *goroutineGenerator) readOwed(gc *goConn, buf []byte) bool {
 		gc.mu.Lock()
 		if n > 0 {
 			gc.sh.mu.Lock()
-			done, ok := l.received(g.r, buf[:n], at, gc.sh.t.hist)
+			done, ok := l.received(g.r, buf[:n], at, gc.sh.t)
 			gc.sh.mu.Unlock()
 			if done > 0 {
 				gc.sh.t.messagesSeen.Add(uint64(done))

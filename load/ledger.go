@@ -2,8 +2,6 @@ package load
 
 import (
 	"time"
-
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // ledger is one connection's account of its traffic, the same for both
@@ -48,34 +46,37 @@ func (l *ledger) room(r *run) int {
 	return int((w - owed) / uint64(r.cfg.Size))
 }
 
-// next is how many messages to write now, paced, at most room: 0 means wait
-// (for bytes back, or for the pacer if due is later than at).
-func (l *ledger) next(r *run, at int64) int {
+// next is how many messages to write now, paced, at most room, and when the
+// last of them was due: 0 means wait (for bytes back, or for the pacer if
+// due is later than at).
+func (l *ledger) next(r *run, at int64) (int, int64) {
 	room := l.room(r)
 	if room == 0 || !r.sending() {
-		return 0
+		return 0, 0
 	}
 	return r.pace.take(&l.due, at, room)
 }
 
-// wrote records n messages written at at. Call it just before writing, so
-// that the reply cannot be read before its send time is known.
-func (l *ledger) wrote(r *run, n int, at int64) {
+// wrote records n messages written at at, the last of them intended for
+// intended (see pacer.take). Call it just before writing, so that the reply
+// cannot be read before its send time is known.
+func (l *ledger) wrote(r *run, n int, at, intended int64) {
 	if l.owed() == 0 {
 		l.since = at
 	}
 	b := uint64(n * r.cfg.Size)
 	l.sent += b
-	l.batches.push(l.sent, at)
+	l.batches.push(l.sent, at, min(intended, at))
 	if r.measuring() {
 		l.bytesSent += b
 	}
 }
 
 // received checks b, the next bytes back, at at, and records each write
-// whose last byte it completes in h. It returns the messages it completed,
-// and false if b is not what was owed (nothing is recorded then).
-func (l *ledger) received(r *run, b []byte, at int64, h *hdr.Histogram) (int, bool) {
+// whose last byte it completes in t's histograms. It returns the messages
+// it completed, and false if b is not what was owed (nothing is recorded
+// then).
+func (l *ledger) received(r *run, b []byte, at int64, t *tally) (int, bool) {
 	if uint64(len(b)) > l.owed() || !r.pay.check(l.recv, b) {
 		return 0, false
 	}
@@ -86,7 +87,9 @@ func (l *ledger) received(r *run, b []byte, at int64, h *hdr.Histogram) (int, bo
 	measuring := r.measuring()
 	for l.batches.n > 0 && l.batches.oldest().end <= l.recv {
 		if measuring {
-			record(h, time.Duration(at-l.batches.oldest().at))
+			w := l.batches.oldest()
+			record(t.hist, time.Duration(at-w.intended))
+			record(t.histSent, time.Duration(at-w.at))
 		}
 		l.batches.pop()
 	}
@@ -110,10 +113,12 @@ func (l *ledger) addTo(t *tally) {
 	l.messages, l.bytesSent, l.bytesReceived = 0, 0, 0
 }
 
-// batch is one write: the stream offset just past it and when it was made.
+// batch is one write: the stream offset just past it, when it was made and
+// when its last message was meant to go.
 type batch struct {
-	end uint64
-	at  int64
+	end      uint64
+	at       int64
+	intended int64
 }
 
 // batchRing holds a connection's writes not yet wholly back. It is small
@@ -126,12 +131,12 @@ type batchRing struct {
 	n    int
 }
 
-func (q *batchRing) push(end uint64, at int64) {
+func (q *batchRing) push(end uint64, at, intended int64) {
 	if q.n == len(q.b) {
 		q.b[(q.head+q.n-1)%len(q.b)].end = end
 		return
 	}
-	q.b[(q.head+q.n)%len(q.b)] = batch{end: end, at: at}
+	q.b[(q.head+q.n)%len(q.b)] = batch{end: end, at: at, intended: intended}
 	q.n++
 }
 

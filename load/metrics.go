@@ -122,40 +122,58 @@ func classifyDial(err error) string {
 // plain fields belong to one goroutine at a time (an event loop, or whoever
 // holds the shard's lock); messagesSeen is read by the progress reporter.
 type tally struct {
-	hist          *hdr.Histogram
-	messages      uint64 // completed in the measured time
-	bytesSent     uint64 // written in the measured time
-	bytesReceived uint64 // verified in the measured time
+	hist          *hdr.Histogram // from the intended send time
+	histSent      *hdr.Histogram // from the actual send
+	messages      uint64         // completed in the measured time
+	bytesSent     uint64         // written in the measured time
+	bytesReceived uint64         // verified in the measured time
 	// messagesSeen counts every completed message, warm-up included, for
 	// progress.
 	messagesSeen atomic.Uint64
 	_            [64]byte // keep neighbouring tallies off this cache line
 }
 
-func newTally() *tally { return &tally{hist: newHistogram()} }
+func newTally() *tally { return &tally{hist: newHistogram(), histSent: newHistogram()} }
 
 // fill fills in the measured totals of r from the tallies, the window and
 // the CPU used.
 func (r *Result) fill(ts []*tally, window time.Duration, cpu time.Duration) error {
 	hs := make([]*hdr.Histogram, 0, len(ts))
+	us := make([]*hdr.Histogram, 0, len(ts))
 	for _, t := range ts {
 		r.Messages += t.messages
 		r.BytesSent += t.bytesSent
 		r.BytesReceived += t.bytesReceived
 		hs = append(hs, t.hist)
+		us = append(us, t.histSent)
 	}
+	r.Duration = window
+	r.GeneratorCPU = cpu
+	if err := r.setLatency(hs, us); err != nil {
+		return err
+	}
+	r.rates()
+	return nil
+}
+
+// setLatency merges the corrected (hs) and uncorrected (us) histograms into
+// Histogram, HistogramUncorrected and their summaries.
+func (r *Result) setLatency(hs, us []*hdr.Histogram) error {
 	h, err := MergeHistograms(hs...)
 	if err != nil {
 		return err
 	}
-	r.Duration = window
-	r.GeneratorCPU = cpu
-	r.Histogram, err = EncodeHistogram(h)
-	if err != nil {
+	if r.Histogram, err = EncodeHistogram(h); err != nil {
 		return err
 	}
 	r.Latency = summarize(h)
-	r.rates()
+	if h, err = MergeHistograms(us...); err != nil {
+		return err
+	}
+	if r.HistogramUncorrected, err = EncodeHistogram(h); err != nil {
+		return err
+	}
+	r.LatencyUncorrected = summarize(h)
 	return nil
 }
 
@@ -202,7 +220,8 @@ func Merge(rs ...*Result) (*Result, error) {
 	m.ConnectFailed = map[string]uint64{}
 	m.Errors = map[string]uint64{}
 	m.Messages, m.BytesSent, m.BytesReceived, m.GeneratorCPU, m.Duration = 0, 0, 0, 0, 0
-	var lat, conn []*hdr.Histogram
+	m.Slow = nil
+	var lat, sent, conn []*hdr.Histogram
 	for _, r := range rs {
 		m.Conns += r.Conns
 		m.Workers += max(r.Workers, 1)
@@ -219,25 +238,23 @@ func Merge(rs ...*Result) (*Result, error) {
 		m.GeneratorCPU += r.GeneratorCPU
 		m.Duration = max(m.Duration, r.Duration)
 		m.ConnectTime = max(m.ConnectTime, r.ConnectTime)
-		h, err := DecodeHistogram(r.Histogram)
-		if err != nil {
-			return nil, err
+		m.Slow = r.Slow.merge(m.Slow)
+		for _, x := range []struct {
+			enc string
+			to  *[]*hdr.Histogram
+		}{{r.Histogram, &lat}, {r.HistogramUncorrected, &sent}, {r.ConnectHistogram, &conn}} {
+			h, err := DecodeHistogram(x.enc)
+			if err != nil {
+				return nil, err
+			}
+			*x.to = append(*x.to, h)
 		}
-		lat = append(lat, h)
-		if h, err = DecodeHistogram(r.ConnectHistogram); err != nil {
-			return nil, err
-		}
-		conn = append(conn, h)
 	}
-	h, err := MergeHistograms(lat...)
+	if err := m.setLatency(lat, sent); err != nil {
+		return nil, err
+	}
+	h, err := MergeHistograms(conn...)
 	if err != nil {
-		return nil, err
-	}
-	if m.Histogram, err = EncodeHistogram(h); err != nil {
-		return nil, err
-	}
-	m.Latency = summarize(h)
-	if h, err = MergeHistograms(conn...); err != nil {
 		return nil, err
 	}
 	if m.ConnectHistogram, err = EncodeHistogram(h); err != nil {
@@ -246,6 +263,24 @@ func Merge(rs ...*Result) (*Result, error) {
 	m.setConnectLatency(h)
 	m.rates()
 	return &m, nil
+}
+
+// merge is s added to sum (either may be nil): bytes and connections add
+// up, the last write is the latest.
+func (s *SlowResult) merge(sum *SlowResult) *SlowResult {
+	if s == nil {
+		return sum
+	}
+	if sum == nil {
+		return &SlowResult{SendBytes: s.SendBytes, WrittenBytes: s.WrittenBytes, TakenBytes: s.TakenBytes, Complete: s.Complete, LastWrite: s.LastWrite}
+	}
+	return &SlowResult{
+		SendBytes:    s.SendBytes,
+		WrittenBytes: sum.WrittenBytes + s.WrittenBytes,
+		TakenBytes:   sum.TakenBytes + s.TakenBytes,
+		Complete:     sum.Complete + s.Complete,
+		LastWrite:    max(sum.LastWrite, s.LastWrite),
+	}
 }
 
 // setConnectLatency sets the connect percentiles from h.

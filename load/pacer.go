@@ -9,10 +9,12 @@ import (
 // message is due, so the gnet generator can pace thousands of connections
 // from one ticker per event loop instead of a timer per connection.
 //
-// It is a virtual schedule: each message moves a connection's due time on
-// by one interval. A connection that falls behind (a slow reply) may catch
-// up by at most one interval, so the rate never bursts above the cap for
-// long.
+// It is a fixed schedule, as wrk2's: each message moves a connection's due
+// time on by one interval, whenever it actually goes. A connection that
+// falls behind (a slow reply) sends what it owes as soon as it may, and each
+// message's latency is taken from its place in the schedule, so a stalled
+// server shows in the latency instead of in fewer messages sent
+// (coordinated omission).
 type pacer struct {
 	interval int64 // nanoseconds between messages; 0 means no cap
 }
@@ -27,21 +29,19 @@ func newPacer(rate float64) pacer {
 // capped reports whether there is a rate cap at all.
 func (p pacer) capped() bool { return p.interval > 0 }
 
-// take returns how many of want messages may go now, at most want, and moves
-// *due on past them.
-func (p pacer) take(due *int64, now int64, want int) int {
+// take returns how many of want messages may go now, at most want, and the
+// time the last of them was due; it moves *due on past them. Uncapped, every
+// message is due now.
+func (p pacer) take(due *int64, now int64, want int) (n int, intended int64) {
 	if p.interval == 0 {
-		return want
+		return want, now
 	}
-	if now < *due {
-		return 0
+	if now < *due || want <= 0 {
+		return 0, 0
 	}
-	if behind := now - p.interval; *due < behind {
-		*due = behind
-	}
-	n := min(int((now-*due)/p.interval)+1, want)
+	n = int(min((now-*due)/p.interval+1, int64(want)))
 	*due += int64(n) * p.interval
-	return n
+	return n, *due - p.interval
 }
 
 // first is connection i's first due time after start: spread evenly over

@@ -10,21 +10,22 @@ func TestPacerTake(t *testing.T) {
 	p := newPacer(1000) // one message a millisecond
 	ms := int64(time.Millisecond)
 	due := int64(0)
-	if got := p.take(&due, 0, 5); got != 1 {
-		t.Errorf("at the due time: take = %d, want 1", got)
+	if got, at := p.take(&due, 0, 5); got != 1 || at != 0 {
+		t.Errorf("at the due time: take = %d, %d; want 1, 0", got, at)
 	}
-	if got := p.take(&due, ms/2, 5); got != 0 {
+	if got, _ := p.take(&due, ms/2, 5); got != 0 {
 		t.Errorf("before the next due time: take = %d, want 0", got)
 	}
-	// Far behind schedule, a connection catches up by one interval only.
-	if got := p.take(&due, 100*ms, 5); got != 2 {
-		t.Errorf("behind: take = %d, want 2", got)
+	// Far behind schedule, a connection sends what it owes, each message
+	// still due at its place in the schedule.
+	if got, at := p.take(&due, 100*ms, 5); got != 5 || at != 5*ms {
+		t.Errorf("behind: take = %d, last due %d; want 5, %d", got, at, 5*ms)
 	}
-	if got, want := due, 101*ms; got != want {
+	if got, want := due, 6*ms; got != want {
 		t.Errorf("due = %d, want %d", got, want)
 	}
-	if got := newPacer(0).take(&due, 0, 7); got != 7 {
-		t.Errorf("uncapped: take = %d, want 7", got)
+	if got, at := newPacer(0).take(&due, 42, 7); got != 7 || at != 42 {
+		t.Errorf("uncapped: take = %d, %d; want 7, 42", got, at)
 	}
 	// First due times spread over one interval.
 	seen := map[int64]bool{}

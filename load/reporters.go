@@ -29,7 +29,7 @@ func NewTextReporter(r *Result) Reporter {
 		row := func(name, format string, args ...any) {
 			fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{name}, args...)...)
 		}
-		row("Target", "%s  %s, %d B messages, rate %s", r.Target, r.Mode, r.Size, rateText(r.Rate))
+		row("Target", "%s  %s, %d B messages, rate %s%s", r.Target, r.Mode, r.Size, rateText(r.Rate), windowText(r))
 		row("Generator", "%s, %d process(es)", r.Engine, max(r.Workers, 1))
 		if len(r.SourceAddrs) > 0 {
 			row("Source addresses", "%d (%s .. %s)", len(r.SourceAddrs), r.SourceAddrs[0], r.SourceAddrs[len(r.SourceAddrs)-1])
@@ -39,9 +39,16 @@ func NewTextReporter(r *Result) Reporter {
 		row("Measured", "%s after %s warm-up", round(r.Duration), round(r.Warmup))
 		row("Messages", "%d  (%.0f/s)", r.Messages, r.MessagesPerS)
 		row("Throughput", "out %.2f MB/s  in %.2f MB/s", r.MBPerSOut, r.MBPerSIn)
-		l := r.Latency
-		row("Latency", "p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s",
-			usText(l.P50), usText(l.P90), usText(l.P99), usText(l.P999), usText(l.Max), usText(l.Mean))
+		lat := func(l Latency) string {
+			return fmt.Sprintf("p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s",
+				usText(l.P50), usText(l.P90), usText(l.P99), usText(l.P999), usText(l.Max), usText(l.Mean))
+		}
+		if r.Rate > 0 {
+			row("Latency", "%s  (from the intended send time)", lat(r.Latency))
+			row("  uncorrected", "%s  (from the actual send)", lat(r.LatencyUncorrected))
+		} else {
+			row("Latency", "%s", lat(r.Latency))
+		}
 		row("Errors", "%s", countsText(r.Errors))
 		row("Generator CPU", "%s  (%.2f µs/message)", round(r.GeneratorCPU), r.GeneratorCPUPerMsg)
 		return tw.Flush()
@@ -68,6 +75,17 @@ func usText(us float64) string {
 		return fmt.Sprintf("%.1fms", us/1000)
 	}
 	return fmt.Sprintf("%.1fµs", us)
+}
+
+// windowText describes a stream's window, nothing for other modes.
+func windowText(r *Result) string {
+	switch {
+	case r.Mode != string(Stream):
+		return ""
+	case r.Window == 0:
+		return ", no window"
+	}
+	return fmt.Sprintf(", window %d B", r.Window)
 }
 
 func rateText(rate float64) string {

@@ -146,6 +146,7 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 		Conns:     cfg.Conns,
 		Size:      cfg.Size,
 		Rate:      cfg.Rate,
+		Window:    cfg.streamWindow(),
 		Workers:   1,
 		Engine:    string(cfg.Generator),
 		Warmup:    cfg.Warmup,

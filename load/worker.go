@@ -47,8 +47,8 @@ type workerProgress struct {
 	Connected int           `json:"connected"`
 	Failed    int           `json:"failed"`
 	Messages  uint64        `json:"messages"`
-	Elapsed   time.Duration `json:"elapsed"`
-	Total     time.Duration `json:"total"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
+	Total     time.Duration `json:"total_ns"`
 }
 
 const (
