@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -200,7 +201,26 @@ func (cfg *Config) command(ctx context.Context, cpus string, args []string) *exe
 		cmd = exec.CommandContext(ctx, cfg.Binary, args...)
 	}
 	cmd.SysProcAttr = childAttr()
+	cmd.Env = childEnv(os.Environ())
 	return cmd
+}
+
+// envPrefix starts the name of every environment variable the upcase-gnet
+// commands read as a flag.
+const envPrefix = "UPCASE_GNET_"
+
+// childEnv is env without the variables the children would read as flags:
+// each child's flags are exactly the ones compare gives it, so that
+// UPCASE_GNET_UNIX cannot move a server off TCP, nor UPCASE_GNET_RATE,
+// _LOOPS or _IDLE_TIMEOUT silently change what is measured.
+func childEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, envPrefix) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // exitReason is a process's exit in one line: its status and the last line

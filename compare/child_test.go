@@ -1,6 +1,9 @@
 package compare
 
 import (
+	"context"
+	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +75,37 @@ func TestTail(t *testing.T) {
 	}
 	if got := len(tl.String()); got != tailSize {
 		t.Errorf("tail holds %d bytes, want %d", got, tailSize)
+	}
+}
+
+// TestChildrenIgnoreFlagEnvironment starts a server child while the
+// environment holds flags that would move it to a unix socket and change
+// what it measures: the child must listen on TCP as compare asks, and its
+// environment must hold none of them.
+func TestChildrenIgnoreFlagEnvironment(t *testing.T) {
+	bin := upcaseGnet(t)
+	t.Setenv("UPCASE_GNET_UNIX", filepath.Join(t.TempDir(), "x.sock"))
+	t.Setenv("UPCASE_GNET_LOOPS", "3")
+	t.Setenv("UPCASE_GNET_RATE", "1")
+	cfg, err := Config{Binary: bin}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range cfg.command(context.Background(), "", []string{"load"}).Environ() {
+		if strings.HasPrefix(kv, "UPCASE_GNET_") {
+			t.Errorf("a child's environment holds %s", kv)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := startServer(ctx, &cfg, "gnet")
+	if err != nil {
+		t.Fatalf("startServer: %v", err)
+	}
+	if _, _, err := net.SplitHostPort(s.addr); err != nil {
+		t.Errorf("server listens at %q, want host:port", s.addr)
+	}
+	if err := s.stop(cfg.StopTimeout); err != nil {
+		t.Errorf("server stop: %v", err)
 	}
 }
