@@ -77,6 +77,9 @@ const (
 
 	// MaxSize bounds Config.Size.
 	MaxSize = 16 << 20
+	// MaxWorkers bounds Config.Workers, set or automatic: every worker is a
+	// process, and a typo must not fork thousands of them.
+	MaxWorkers = 64
 	// PortsPerSource is how many connections automatic source addressing
 	// puts on one source address towards one server port: the ephemeral
 	// range here (32768-60999) holds about 28,000, less a margin for
@@ -260,6 +263,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Workers < 0 {
 		return c, fmt.Errorf("load: workers must not be negative, got %d", c.Workers)
+	}
+	if c.Workers > MaxWorkers {
+		return c, fmt.Errorf("load: workers must be at most %d, got %d", MaxWorkers, c.Workers)
+	}
+	if per := ConnsPerProcess(c.DialsInFlight); c.Workers == 0 && c.Conns > MaxWorkers*per {
+		return c, fmt.Errorf("load: %d connections need more than %d workers of %d connections each", c.Conns, MaxWorkers, per)
 	}
 	if len(c.SourceAddrs) == 0 {
 		addrs, err := autoSourceAddrs(c.Network, c.Address, c.Conns)

@@ -189,6 +189,25 @@ func TestBadConfig(t *testing.T) {
 	}
 }
 
+// TestWorkersCap checks that no setting makes Run start more than
+// MaxWorkers processes: each worker is a process of its own.
+func TestWorkersCap(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []Config{
+		{Workers: MaxWorkers + 1, Conns: 10 * MaxWorkers},
+		{Workers: 1 << 20, Conns: 1 << 20},
+		{Conns: (MaxWorkers + 1) * ConnsPerProcess(DefaultDialsInFlight)}, // automatic
+	} {
+		_, err := cfg.withDefaults()
+		if err == nil || !strings.Contains(err.Error(), "workers") {
+			t.Errorf("withDefaults(Workers %d, Conns %d) = %v, want an error about workers", cfg.Workers, cfg.Conns, err)
+		}
+	}
+	if _, err := (Config{Workers: MaxWorkers, Conns: MaxWorkers}).withDefaults(); err != nil {
+		t.Errorf("withDefaults at the cap: %v", err)
+	}
+}
+
 func TestAutoSourceAddrs(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

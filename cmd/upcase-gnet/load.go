@@ -48,7 +48,7 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object", EnvVars: env("JSON")},
 			&cli.BoolFlag{Name: "allow-errors", Usage: "exit 0 even if connections failed or replies were wrong", EnvVars: env("ALLOW_ERRORS")},
 			&cli.StringFlag{Name: "generator", Value: string(load.DefaultGenerator), Usage: "gnet (event loops) or goroutine (one per connection)", EnvVars: env("GENERATOR")},
-			&cli.IntFlag{Name: "workers", Usage: "generator processes (0 = as many as the open-file limit needs)", EnvVars: env("WORKERS")},
+			&cli.IntFlag{Name: "workers", Usage: "generator processes, at most 64 (load.MaxWorkers; 0 = as many as the open-file limit needs)", EnvVars: env("WORKERS")},
 			&cli.StringFlag{Name: "source-addrs", Value: "0", Usage: "source addresses: a count N for 127.0.0.1..N, or a comma-separated list (0 = automatic)", EnvVars: env("SOURCE_ADDRS")},
 			&cli.BoolFlag{Name: "worker", Hidden: true, Usage: "run as a worker process of another load: job on stdin, result on stdout"},
 		},
@@ -130,6 +130,8 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 		return cfg, fmt.Errorf("load: --rate must be a number from 0 up, got %g", cfg.Rate)
 	case cfg.Workers < 0:
 		return cfg, fmt.Errorf("load: --workers must not be negative, got %d", cfg.Workers)
+	case cfg.Workers > load.MaxWorkers:
+		return cfg, fmt.Errorf("load: --workers must be at most %d, got %d", load.MaxWorkers, cfg.Workers)
 	}
 	size := c.Generic("size").(*sizeFlag).Bytes()
 	if size < 1 || size > load.MaxSize {

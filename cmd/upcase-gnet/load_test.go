@@ -31,6 +31,7 @@ func TestLoadBadValues(t *testing.T) {
 		{[]string{"--source-addrs", "10.0.0.1,nonsense"}, "source address"},
 		{[]string{"--unix", "/tmp/x.sock", "--source-addrs", "2"}, "--source-addrs"},
 		{[]string{"--workers", "-2"}, "--workers"},
+		{[]string{"--workers", "100000"}, "at most 64"},
 		{[]string{"extra"}, "no arguments"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
