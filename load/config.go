@@ -22,15 +22,21 @@ const (
 	// Stream writes continuously and reads concurrently, with at most
 	// Config.Window bytes unacknowledged per connection.
 	Stream Mode = "stream"
+	// Slow connections each write Config.SlowBytes with a receive buffer
+	// of SlowRecvBuffer, read nothing, and hold the connection until the
+	// run ends: the clients a server must not let pile up its memory or
+	// starve the others. Result.Slow says how much the server took. It
+	// always runs on goroutines, whatever Config.Generator says.
+	Slow Mode = "slow"
 )
 
 // ParseMode turns a name into a Mode.
 func ParseMode(name string) (Mode, error) {
 	switch m := Mode(name); m {
-	case PingPong, Stream:
+	case PingPong, Stream, Slow:
 		return m, nil
 	}
-	return "", fmt.Errorf("load: unknown mode %q (want %q or %q)", name, PingPong, Stream)
+	return "", fmt.Errorf("load: unknown mode %q (want %q, %q or %q)", name, PingPong, Stream, Slow)
 }
 
 // Generator names how the load is generated.
@@ -74,6 +80,10 @@ const (
 	DefaultTimeout       = 10 * time.Second
 	DefaultDialTimeout   = 10 * time.Second
 	DefaultDrainTimeout  = 2 * time.Second
+	DefaultSlowBytes     = 8 << 20
+
+	// MaxSlowBytes bounds Config.SlowBytes.
+	MaxSlowBytes = 1 << 30
 
 	// MaxSize bounds Config.Size.
 	MaxSize = 16 << 20
@@ -121,6 +131,9 @@ type Config struct {
 	// Window bounds the bytes a stream connection has written but not yet
 	// had back; 0 means DefaultWindow. It is raised to Size if smaller.
 	Window int `json:"window_bytes"`
+	// SlowBytes is what each Slow connection sends; 0 means
+	// DefaultSlowBytes.
+	SlowBytes int64 `json:"slow_send_bytes"`
 	// Timeout is how long a connection may wait for bytes it is owed
 	// before the wait counts as a "timeout" error; 0 means DefaultTimeout.
 	Timeout time.Duration `json:"timeout_ns"`
@@ -243,6 +256,12 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("load: window must be positive, got %d", c.Window)
 	}
 	c.Window = max(c.Window, c.Size)
+	if c.SlowBytes == 0 {
+		c.SlowBytes = DefaultSlowBytes
+	}
+	if c.SlowBytes < 0 || c.SlowBytes > MaxSlowBytes {
+		return c, fmt.Errorf("load: slow bytes must be 1 to %d, got %d", int64(MaxSlowBytes), c.SlowBytes)
+	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
@@ -257,6 +276,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if _, err := ParseGenerator(string(c.Generator)); err != nil {
 		return c, err
+	}
+	if c.Mode == Slow {
+		c.Generator = GoroutineGenerator
 	}
 	if c.Loops < 0 {
 		return c, fmt.Errorf("load: loops must not be negative, got %d", c.Loops)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -77,9 +78,23 @@ func (d *dialer) waitTurn(ctx context.Context, start time.Time, i int) error {
 
 func (d *dialer) dialOne(ctx context.Context, i int, add func(net.Conn, int) error) {
 	nd := net.Dialer{Timeout: d.cfg.DialTimeout}
+	var controls []func(string, string, syscall.RawConn) error
 	if src := d.cfg.SourceAddrs; len(src) > 0 {
 		nd.LocalAddr = &net.TCPAddr{IP: src[(d.cfg.firstConn+i)%len(src)].AsSlice()}
-		nd.Control = bindAddressNoPort
+		controls = append(controls, bindAddressNoPort)
+	}
+	if d.cfg.Mode == Slow {
+		controls = append(controls, func(_, _ string, rc syscall.RawConn) error { return setRecvBuffer(rc) })
+	}
+	if len(controls) > 0 {
+		nd.Control = func(network, address string, rc syscall.RawConn) error {
+			for _, f := range controls {
+				if err := f(network, address, rc); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
 	t0 := time.Now()
 	c, err := nd.DialContext(ctx, d.cfg.Network, d.cfg.Address)

@@ -37,17 +37,25 @@ func NewTextReporter(r *Result) Reporter {
 		row("Connections", "%d of %d established in %s, failed: %s", r.Connected, r.Conns, round(r.ConnectTime), countsText(r.ConnectFailed))
 		row("Connect latency", "p50 %s  p99 %s", usText(r.ConnectP50), usText(r.ConnectP99))
 		row("Measured", "%s after %s warm-up", round(r.Duration), round(r.Warmup))
-		row("Messages", "%d  (%.0f/s)", r.Messages, r.MessagesPerS)
-		row("Throughput", "out %.2f MB/s  in %.2f MB/s", r.MBPerSOut, r.MBPerSIn)
-		lat := func(l Latency) string {
-			return fmt.Sprintf("p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s",
-				usText(l.P50), usText(l.P90), usText(l.P99), usText(l.P999), usText(l.Max), usText(l.Mean))
-		}
-		if r.Rate > 0 {
-			row("Latency", "%s  (from the intended send time)", lat(r.Latency))
-			row("  uncorrected", "%s  (from the actual send)", lat(r.LatencyUncorrected))
+		if r.Slow == nil { // slow connections neither finish messages nor time them
+			row("Messages", "%d  (%.0f/s)", r.Messages, r.MessagesPerS)
+			row("Throughput", "out %.2f MB/s  in %.2f MB/s", r.MBPerSOut, r.MBPerSIn)
+			lat := func(l Latency) string {
+				return fmt.Sprintf("p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s",
+					usText(l.P50), usText(l.P90), usText(l.P99), usText(l.P999), usText(l.Max), usText(l.Mean))
+			}
+			if r.Rate > 0 {
+				row("Latency", "%s  (from the intended send time)", lat(r.Latency))
+				row("  uncorrected", "%s  (from the actual send)", lat(r.LatencyUncorrected))
+			} else {
+				row("Latency", "%s", lat(r.Latency))
+			}
 		} else {
-			row("Latency", "%s", lat(r.Latency))
+			row("Throughput", "out %.2f MB/s (warm-up included)", r.MBPerSOut)
+		}
+		if sl := r.Slow; sl != nil {
+			row("Slow", "%d of %d connections sent all %d B; the server took %d B of %d B written, the last at %s",
+				sl.Complete, r.Connected, sl.SendBytes, sl.TakenBytes, sl.WrittenBytes, round(sl.LastWrite))
 		}
 		row("Errors", "%s", countsText(r.Errors))
 		row("Generator CPU", "%s  (%.2f µs/message)", round(r.GeneratorCPU), r.GeneratorCPUPerMsg)

@@ -131,8 +131,12 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 	r := newRun(cfg)
 	var g generator
 	var err error
-	switch cfg.Generator {
-	case GnetGenerator:
+	var slow *slowGenerator
+	switch {
+	case cfg.Mode == Slow:
+		slow = newSlowGenerator(r)
+		g = slow
+	case cfg.Generator == GnetGenerator:
 		g, err = newGnetGenerator(r)
 	default:
 		g = newGoroutineGenerator(r)
@@ -191,11 +195,18 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 	prog.enter(PhaseDrain, cfg.DrainTimeout)
 	g.drain()
 	wait(context.Background(), r.finished, cfg.DrainTimeout)
+	if slow != nil {
+		res.Slow = slow.result()
+	}
 	g.stop()
 
 	res.Errors = r.errors.snapshot()
 	if err := res.fill(g.tallies(), window, cpu); err != nil {
 		return nil, err
+	}
+	if res.Slow != nil {
+		res.BytesSent = res.Slow.WrittenBytes
+		res.rates()
 	}
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"net"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -22,4 +23,26 @@ func bindAddressNoPort(network, _ string, rc syscall.RawConn) error {
 		return err
 	}
 	return serr
+}
+
+// unsentBytes is what c's socket still holds to send, not yet acknowledged
+// by the peer (SIOCOUTQ); 0 if it cannot be asked.
+func unsentBytes(c net.Conn) int {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return 0
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	_ = rc.Control(func(fd uintptr) {
+		n, _ = unix.IoctlGetInt(int(fd), unix.SIOCOUTQ)
+	})
+	return max(n, 0)
+}
+
+func setsockoptRcvbuf(fd uintptr, n int) error {
+	return unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
 }

@@ -25,7 +25,10 @@ func loadCommand() *cli.Command {
 		Description: `Opens --conns connections (at --connect-rate a second, or as fast as the
 server accepts), then for --warmup and --duration has each one send
 --size-byte messages: in pingpong one at a time, waiting for the whole
-reply; in stream continuously, reading concurrently. Every byte back is
+reply; in stream continuously, reading concurrently. In slow mode each
+connection sends --slow-bytes with a 4 KiB receive buffer, reads nothing
+and holds on until the run ends; the report says how much the server
+took. Every byte back is
 checked against the uppercase of what was sent; a mismatch, a short reply,
 a reset, a timeout or a failed connection makes the exit code 1 unless
 --allow-errors. Prints a table, or with --json one JSON object.
@@ -41,7 +44,8 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.Float64Flag{Name: "connect-rate", Usage: "new connections a second (0 = as fast as the server accepts, 256 dials in flight)", EnvVars: env("CONNECT_RATE")},
 			&cli.DurationFlag{Name: "duration", Value: load.DefaultDuration, Usage: "measured time", EnvVars: env("DURATION")},
 			&cli.DurationFlag{Name: "warmup", Usage: "traffic before the measured time, not measured", EnvVars: env("WARMUP")},
-			&cli.StringFlag{Name: "mode", Value: string(load.PingPong), Usage: "pingpong (one message, then its reply) or stream (write and read continuously)", EnvVars: env("MODE")},
+			&cli.StringFlag{Name: "mode", Value: string(load.PingPong), Usage: "pingpong (one message, then its reply), stream (write and read continuously) or slow (send --slow-bytes, never read)", EnvVars: env("MODE")},
+			&cli.GenericFlag{Name: "slow-bytes", Value: newSizeFlag(load.DefaultSlowBytes), Usage: "slow mode: bytes each connection sends: " + sizeHelp, EnvVars: env("SLOW_BYTES")},
 			&cli.GenericFlag{Name: "size", Value: newSizeFlag(int64(load.DefaultSize)), Usage: "bytes per message: " + sizeHelp, EnvVars: env("SIZE")},
 			&cli.Float64Flag{Name: "rate", Usage: "messages a second per connection (0 = no cap)", EnvVars: env("RATE")},
 			&cli.DurationFlag{Name: "timeout", Value: load.DefaultTimeout, Usage: "a reply owed for this long without a byte is a timeout error", EnvVars: env("TIMEOUT")},
@@ -138,6 +142,9 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 		return cfg, fmt.Errorf("load: --size must be 1 byte to %s, got %s", formatSize(load.MaxSize), formatSize(size))
 	}
 	cfg.Size = int(size)
+	if cfg.SlowBytes = c.Generic("slow-bytes").(*sizeFlag).Bytes(); cfg.SlowBytes < 1 || cfg.SlowBytes > load.MaxSlowBytes {
+		return cfg, fmt.Errorf("load: --slow-bytes must be 1 byte to %s, got %s", formatSize(load.MaxSlowBytes), formatSize(cfg.SlowBytes))
+	}
 	if cfg.Mode, err = load.ParseMode(c.String("mode")); err != nil {
 		return cfg, err
 	}
