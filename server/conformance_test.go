@@ -96,6 +96,8 @@ var conformanceCases = []conformanceCase{
 	{name: "memory budget", only: Gnet,
 		why: "the goroutine engine holds at most one read per connection, so it cannot reach the budget",
 		run: testBudget},
+	{name: "slow readers", run: testSlowReaders},
+	{name: "small budget, client reads", run: testSmallBudgetReader},
 	{name: "max conns", run: testMaxConns},
 	{name: "reset mid-stream", run: testReset},
 	{name: "graceful stop", timed: true, run: testGracefulStop},

@@ -27,16 +27,17 @@ import (
 //   - cannot stop reading a socket, and calls no handler when a socket
 //     becomes writable again.
 //
-// So this engine never queues output in gnet. It writes the uppercased bytes
-// to the socket itself, non-blocking; what the socket does not take waits in
-// the connection's own buffer (gconn.out), and while that buffer is over
-// highWater the connection stops processing input, which piles up in gnet's
-// inbound buffer up to Config.MaxBuffer. A per-loop sweeper (loop.go) retries
-// blocked writes and processes the backlog, because gnet will not call back.
-// At OnClose after the client's EOF, the unprocessed input, the unsent
-// output and a duplicate of the socket go to a finisher goroutine on Go's
-// own poller (finisher.go), which completes the echo, shuts down the write
-// side and closes: gnet's loop never blocks and no byte is dropped.
+// So this engine never queues output in gnet, and never leaves input in
+// gnet's inbound ring buffer (which doubles as it grows). Each OnTraffic
+// takes everything gnet read, uppercases it in place and writes it to the
+// socket itself, non-blocking; what the socket does not take waits in the
+// connection's chain of pooled chunks (gnet_chain.go, gnet_chunks.go), up to
+// Config.MaxBuffer. A blocked connection is then watched for writability on
+// the loop's own poller (gnet_watch*.go) and costs nothing until its socket
+// drains. At OnClose after the client's EOF, the unsent output and a
+// duplicate of the socket go to a finisher goroutine on Go's own poller
+// (gnet_finish.go), which completes the echo, shuts down the write side and
+// closes: gnet's loop never blocks and no byte is dropped.
 type gnetEngine struct {
 	gnet.BuiltinEventEngine
 
@@ -61,9 +62,8 @@ type gnetEngine struct {
 	fin finishers
 }
 
-// highWater is how much processed output a connection may hold before it
-// stops processing input: enough to keep a write syscall busy, small enough
-// that thousands of slow readers do not add up.
+// highWater is the most output a connection holds back to batch its
+// writes (see flushLater).
 const highWater = 64 << 10
 
 func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
@@ -184,7 +184,13 @@ func (e *gnetEngine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		}
 		return nil, gnet.Close
 	}
-	gc := &gconn{c: c, fd: c.Fd(), remote: c.RemoteAddr(), loop: e.loopOf(c), last: time.Now().UnixNano()}
+	l, err := e.loopOf(c)
+	if err != nil {
+		e.log.Error("closing connection: cannot watch its event loop's sockets", "remote", addrString(c.RemoteAddr()), "err", err.Error())
+		e.st.finish(ClosedError)
+		return nil, gnet.Close
+	}
+	gc := &gconn{c: c, fd: c.Fd(), remote: c.RemoteAddr(), loop: l, last: time.Now().UnixNano()}
 	c.SetContext(gc)
 	gc.loop.link(gc)
 	if h := e.cfg.Hooks.Open; h != nil {
@@ -193,39 +199,35 @@ func (e *gnetEngine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
-// OnTraffic processes at most Config.ReadSize bytes of what the connection
-// has buffered, oldest first, unless the connection's output is backed up.
+// OnTraffic processes what gnet has just read, at most its read buffer
+// (Config.ReadSize rounded up), and sends it back. Everything is taken out
+// of gnet's buffer at once, so gnet's inbound ring buffer, which doubles as
+// it grows, is never used: what the socket does not take waits in the
+// connection's chunks.
 func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 	gc, _ := c.Context().(*gconn)
 	if gc == nil {
 		return gnet.Close
 	}
-	in := c.InboundBuffered()
-	fresh := in - gc.in
-	gc.in = in
-	if fresh > 0 {
-		e.st.bytesIn.Add(uint64(fresh))
-		e.touch(gc)
+	buf, _ := c.Next(-1)
+	if len(buf) == 0 {
+		return gnet.None
 	}
-	if e.overBudget(gc) {
-		return gnet.Close
-	}
-	if gc.blocked || len(gc.out) >= highWater {
-		e.held(gc)
-		return gnet.None // the sweeper resumes once the socket drains
-	}
+	e.st.bytesIn.Add(uint64(len(buf)))
+	e.touch(gc)
+	e.process(gc, buf)
 	// A read that filled gnet's buffer likely left more in the socket:
 	// hold the output, to send the output of several reads in one write
 	// (loop.flushDeferred), instead of one write per KiB.
 	mode := sendNow
-	if fresh >= e.readCap {
+	if len(buf) >= e.readCap {
 		mode = sendPassEnd
 	}
-	if err := e.process(gc, e.cfg.ReadSize, mode); err != nil {
+	if err := e.send(gc, buf, mode); err != nil {
 		return e.fail(gc, err)
 	}
-	if gc.in > 0 && !gc.blocked {
-		gc.loop.enqueue(gc) // leftovers: processed promptly by the sweeper
+	if e.overBudget(gc) {
+		return gnet.Close
 	}
 	e.held(gc)
 	return gnet.None
@@ -241,7 +243,16 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 	c.SetContext(nil)
 	gc.closed = true
 	gc.loop.unlink(gc)
-	held := int64(c.InboundBuffered()) + int64(len(gc.out))
+	gc.loop.unwatch(gc) // before gnet closes the descriptor
+	if buf, _ := c.Next(-1); len(buf) > 0 {
+		// OnTraffic takes everything gnet reads, so this is only a guard.
+		e.process(gc, buf)
+		if err := e.hold(gc, buf); err != nil {
+			e.lost(gc, int64(len(buf)), "cannot hold the last input", err)
+		}
+	}
+	e.held(gc)
+	held := int64(gc.out.n)
 	var resetErr error
 	if errors.Is(err, io.EOF) {
 		// gnet reports an error event (a reset) without readable data as
@@ -285,17 +296,21 @@ func (e *gnetEngine) touch(gc *gconn) {
 	}
 }
 
-// loopOf returns the state of c's event loop, starting its sweeper the
-// first time.
-func (e *gnetEngine) loopOf(c gnet.Conn) *loop {
+// loopOf returns the state of c's event loop, starting its sweeper and its
+// writability watcher the first time.
+func (e *gnetEngine) loopOf(c gnet.Conn) (*loop, error) {
 	el := c.EventLoop()
 	e.loopsMu.Lock()
 	defer e.loopsMu.Unlock()
 	l := e.loops[el]
 	if l == nil {
-		l = newLoop(e, el)
+		var err error
+		if l, err = newLoop(e, el); err != nil {
+			return nil, err
+		}
 		e.loops[el] = l
 		e.sweepers.Go(func() { l.run(e.ctx) })
+		e.sweepers.Go(func() { l.watchRun(e.ctx) })
 	}
-	return l
+	return l, nil
 }

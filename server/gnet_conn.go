@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -20,11 +19,10 @@ type gconn struct {
 	remote net.Addr
 	loop   *loop
 
-	in      int    // bytes in gnet's inbound buffer after our last look
-	out     []byte // processed bytes the socket has not taken yet
-	blocked bool   // the last write met a full socket buffer
-	queued  bool   // on loop.pending
-	flushAt bool   // an end-of-pass flush is queued
+	out     outChain // processed bytes the socket has not taken yet
+	blocked bool     // the socket took less than offered: the watcher resumes it
+	watched bool     // fd is registered with the loop's writability watcher
+	flushAt bool     // an end-of-pass flush is queued
 
 	processed int64
 	heldNow   int64 // what Stats.Buffered counts for this connection
@@ -37,135 +35,132 @@ type gconn struct {
 	prev, next *gconn // the loop's list of open connections
 }
 
-// outPool recycles output buffers, so an idle connection holds none.
-var outPool = sync.Pool{New: func() any { b := make([]byte, 0, highWater+codec.MaxRead); return &b }}
-
-// sendMode says when process hands its output to the socket.
+// sendMode says when output goes to the socket.
 type sendMode int
 
 const (
-	sendNow      sendMode = iota // write at once
-	sendPassEnd                  // write at the end of this poll pass
-	sendByCaller                 // only queue; the caller flushes
+	sendNow     sendMode = iota // write at once
+	sendPassEnd                 // write at the end of this poll pass
 )
 
-// process uppercases at most limit buffered input bytes and sends them as
-// mode says.
-func (e *gnetEngine) process(gc *gconn, limit int, mode sendMode) error {
-	n := min(gc.c.InboundBuffered(), limit)
-	if n == 0 {
-		return nil
+// process uppercases p in place, in Config.ReadSize steps as the original
+// processes its reads, counting each step.
+func (e *gnetEngine) process(gc *gconn, p []byte) {
+	for len(p) > 0 {
+		step := p[:min(len(p), e.cfg.ReadSize)]
+		codec.Upper(step)
+		p = p[len(step):]
+		gc.processed += int64(len(step))
+		e.st.events.Add(1)
+		if h := e.cfg.Hooks.Progress; h != nil {
+			h(gc.remote, gc.processed)
+		}
 	}
-	buf, err := gc.c.Peek(n)
-	if err != nil {
-		return fmt.Errorf("peek: %w", err)
-	}
-	codec.Upper(buf) // in place: gnet's buffer is discarded right after
+}
+
+// send hands processed bytes to the socket as mode says, keeping in gc.out
+// what it does not take (p is gnet's read buffer: it is copied, never
+// kept). Only a fatal write error is returned.
+func (e *gnetEngine) send(gc *gconn, p []byte, mode sendMode) error {
 	switch {
-	case mode == sendNow || mode == sendPassEnd && len(gc.out)+n >= highWater:
-		err = e.send(gc, buf)
-	case mode == sendPassEnd:
-		gc.queue(buf)
+	case gc.blocked:
+		// The watcher resumes the connection once the socket drains.
+		return e.hold(gc, p)
+	case mode == sendPassEnd && gc.out.n+len(p) < highWater:
+		if err := e.hold(gc, p); err != nil {
+			return err
+		}
 		gc.loop.flushLater(gc)
-	default:
-		gc.queue(buf)
-	}
-	_, _ = gc.c.Discard(n)
-	gc.in = gc.c.InboundBuffered()
-	gc.processed += int64(n)
-	e.st.events.Add(1)
-	if h := e.cfg.Hooks.Progress; h != nil {
-		h(gc.remote, gc.processed)
-	}
-	return err
-}
-
-// queue appends p to the connection's pending output.
-func (gc *gconn) queue(p []byte) {
-	if gc.out == nil {
-		gc.out = (*outPool.Get().(*[]byte))[:0]
-	}
-	gc.out = append(gc.out, p...)
-}
-
-// send writes p after any pending output, keeping what the socket does not
-// take. Only a fatal write error is returned.
-func (e *gnetEngine) send(gc *gconn, p []byte) error {
-	if len(gc.out) > 0 || gc.blocked {
-		gc.queue(p)
+		return nil
+	case gc.out.n > 0:
+		if err := e.hold(gc, p); err != nil {
+			return err
+		}
 		return e.flush(gc)
 	}
 	n, err := e.write(gc, p)
-	if n < len(p) {
-		gc.queue(p[n:])
+	if err != nil || n == len(p) {
+		return err
 	}
-	return err
+	if err := e.hold(gc, p[n:]); err != nil {
+		return err
+	}
+	return e.flush(gc) // returns at once when blocked
 }
 
-// flush writes pending output until it is gone or the socket is full.
-func (e *gnetEngine) flush(gc *gconn) error {
-	for len(gc.out) > 0 {
-		n, err := e.write(gc, gc.out)
-		gc.out = gc.out[:copy(gc.out, gc.out[n:])]
-		if err != nil || gc.blocked {
-			return err
-		}
+// hold keeps p in gc.out.
+func (e *gnetEngine) hold(gc *gconn, p []byte) error {
+	if err := gc.out.add(p, &e.st.memory); err != nil {
+		return fmt.Errorf("hold output: %w", err)
 	}
-	gc.releaseOut()
 	return nil
 }
 
-// releaseOut gives the output buffer back to the pool.
-func (gc *gconn) releaseOut() {
-	if gc.out != nil {
-		b := gc.out[:0]
-		outPool.Put(&b)
-		gc.out = nil
+// flush writes held output until it is gone or the socket is full.
+func (e *gnetEngine) flush(gc *gconn) error {
+	for gc.out.n > 0 && !gc.blocked {
+		want := min(gc.out.n, maxIov*chunkSize)
+		n, err := gc.out.writeTo(gc.fd, gc.loop.iov[:], &e.st.memory)
+		if err := e.wrote(gc, n, want, err); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
-// write is one non-blocking write to the socket. A full socket buffer is
-// not an error: it marks the connection blocked and puts it on the
-// sweeper's list, since gnet will not say when the socket drains.
+// write is one non-blocking write of p to the socket.
 func (e *gnetEngine) write(gc *gconn, p []byte) (int, error) {
 	for {
 		n, err := unix.Write(gc.fd, p)
-		if n > 0 {
-			e.st.bytesOut.Add(uint64(n))
-			e.touch(gc)
-		} else {
+		if n < 0 {
 			n = 0
 		}
-		switch {
-		case err == nil:
-			gc.blocked = n < len(p)
-			if gc.blocked {
-				gc.loop.enqueue(gc)
-			}
-			return n, nil
-		case errors.Is(err, unix.EINTR):
-			if n > 0 {
-				return n, nil
-			}
-		case errors.Is(err, unix.EAGAIN):
-			gc.blocked = true
-			gc.loop.enqueue(gc)
-			return n, nil
-		default:
-			return n, fmt.Errorf("write: %w", err)
+		if errors.Is(err, unix.EINTR) && n == 0 {
+			continue
 		}
+		return n, e.wrote(gc, n, len(p), err)
 	}
 }
 
-// overBudget closes a connection that holds more than Config.MaxBuffer,
-// logging the reason and the size. It reports whether it did.
+// wrote accounts for a write of n of want bytes. A full socket buffer is
+// not an error: the connection is blocked until the loop's watcher sees
+// the socket writable again. Only a fatal error is returned.
+func (e *gnetEngine) wrote(gc *gconn, n, want int, err error) error {
+	if n > 0 {
+		e.st.bytesOut.Add(uint64(n))
+		e.touch(gc)
+	}
+	switch {
+	case err == nil && n == want, errors.Is(err, unix.EINTR):
+		return nil
+	case err == nil, errors.Is(err, unix.EAGAIN):
+		gc.blocked = true
+		e.st.writeBlocks.Add(1)
+		return gc.loop.watchWritable(gc)
+	default:
+		return fmt.Errorf("write: %w", err)
+	}
+}
+
+// overBudget closes a connection that holds more than Config.MaxBuffer
+// although its socket takes no more, logging the reason and the size. Output
+// held back only to batch writes does not count: it is flushed first. It
+// reports whether it closed the connection.
 func (e *gnetEngine) overBudget(gc *gconn) bool {
-	held := int64(gc.in) + int64(len(gc.out))
-	if e.cfg.MaxBuffer == NoLimit || held <= e.cfg.MaxBuffer {
+	if e.cfg.MaxBuffer == NoLimit || int64(gc.out.n) <= e.cfg.MaxBuffer {
 		return false
 	}
+	if !gc.blocked {
+		if err := e.flush(gc); err != nil {
+			e.fail(gc, err)
+			return true
+		}
+		if int64(gc.out.n) <= e.cfg.MaxBuffer {
+			return false
+		}
+	}
 	gc.reason = ClosedBudget
-	e.lost(gc, held, "over the memory budget: the client sends without reading", nil,
+	e.lost(gc, int64(gc.out.n), "over the memory budget: the client does not read its replies as fast as it sends", nil,
 		"max_buffer", e.cfg.MaxBuffer)
 	return true
 }
@@ -173,7 +168,7 @@ func (e *gnetEngine) overBudget(gc *gconn) bool {
 // fail closes a connection whose write failed (a reset, a broken pipe).
 func (e *gnetEngine) fail(gc *gconn, err error) gnet.Action {
 	gc.reason, gc.err = ClosedError, err
-	if held := int64(gc.in) + int64(len(gc.out)); held > 0 {
+	if held := int64(gc.out.n); held > 0 {
 		e.lost(gc, held, "write failed", err)
 	}
 	return gnet.Close
@@ -181,7 +176,7 @@ func (e *gnetEngine) fail(gc *gconn, err error) gnet.Action {
 
 // held updates Stats.Buffered with what gc holds now.
 func (e *gnetEngine) held(gc *gconn) {
-	now := int64(gc.in) + int64(len(gc.out))
+	now := int64(gc.out.n)
 	if d := now - gc.heldNow; d != 0 {
 		e.st.buffered.Add(d)
 		gc.heldNow = now
@@ -202,7 +197,7 @@ func (e *gnetEngine) lost(gc *gconn, n int64, why string, err error, attrs ...an
 func (e *gnetEngine) done(gc *gconn, r CloseReason, err error) {
 	e.st.buffered.Add(-gc.heldNow)
 	gc.heldNow = 0
-	gc.releaseOut()
+	gc.out.release(&e.st.memory)
 	e.st.finish(r)
 	if h := e.cfg.Hooks.Close; h != nil {
 		h(gc.remote, gc.processed, r, err)

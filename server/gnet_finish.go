@@ -9,27 +9,19 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
-
-	"github.com/upcase-gnet/upcase-gnet/codec"
 )
 
-// finish, in OnClose, hands the connection's unprocessed input, its unsent
-// output and a duplicate of its socket to a finisher goroutine. gnet closes
-// its own descriptor right after OnClose returns; the duplicate keeps the
-// socket open until the finisher is done. gnet's own outbound queue is empty
-// (this engine never uses it), so gnet's close writes nothing and drops
-// nothing.
+// finish, in OnClose, hands the connection's unsent output (its chunks,
+// not a copy) and a duplicate of its socket to a finisher goroutine. gnet
+// closes its own descriptor right after OnClose returns; the duplicate keeps
+// the socket open until the finisher is done. gnet's own outbound queue is
+// empty (this engine never uses it), so gnet's close writes nothing and
+// drops nothing.
 func (e *gnetEngine) finish(gc *gconn, c gnet.Conn, r CloseReason) {
-	// Pending output first, then the unprocessed input (uppercased by the
-	// finisher): gnet frees its buffers after OnClose, so copy now.
-	data := make([]byte, len(gc.out)+c.InboundBuffered())
-	done := copy(data, gc.out)
-	_, _ = c.Read(data[done:])
-	gc.releaseOut()
 	fd, err := c.Dup()
 	if err != nil {
-		if len(data) > 0 {
-			e.lost(gc, int64(len(data)), "cannot duplicate the socket to finish the echo", err)
+		if gc.out.n > 0 {
+			e.lost(gc, int64(gc.out.n), "cannot duplicate the socket to finish the echo", err)
 		}
 		e.done(gc, ClosedError, err)
 		return
@@ -38,37 +30,23 @@ func (e *gnetEngine) finish(gc *gconn, c gnet.Conn, r CloseReason) {
 	// poller. (File.Fd would switch the shared socket to blocking mode and
 	// block gnet's loop: never call it here.)
 	f := os.NewFile(uintptr(fd), "upcase-gnet-finisher")
-	e.fin.start(&finisher{e: e, gc: gc, f: f, data: data, upper: done, reason: r})
+	e.fin.start(&finisher{e: e, gc: gc, f: f, reason: r})
 }
 
-// finisher completes one connection's echo on Go's poller.
+// finisher completes one connection's echo on Go's poller. It owns gc from
+// OnClose on.
 type finisher struct {
 	e      *gnetEngine
 	gc     *gconn
 	f      *os.File
-	data   []byte // to send: processed output, then input from upper on
-	upper  int    // where the input not yet uppercased starts in data
 	reason CloseReason
 }
 
 func (fn *finisher) run() {
 	e, gc := fn.e, fn.gc
 	defer fn.f.Close()
-	e.st.buffered.Add(int64(len(fn.data)) - gc.heldNow)
-	gc.heldNow = int64(len(fn.data))
-
-	// The backlog in Config.ReadSize steps, like every event on the loop.
-	for i := fn.upper; i < len(fn.data); i += e.cfg.ReadSize {
-		step := fn.data[i:min(i+e.cfg.ReadSize, len(fn.data))]
-		codec.Upper(step)
-		gc.processed += int64(len(step))
-		e.st.events.Add(1)
-		if h := e.cfg.Hooks.Progress; h != nil {
-			h(gc.remote, gc.processed)
-		}
-	}
 	if err := fn.write(); err != nil {
-		e.lost(gc, int64(len(fn.data)), "could not finish the echo", err)
+		e.lost(gc, int64(gc.out.n), "could not finish the echo", err)
 		e.done(gc, ClosedError, err)
 		return
 	}
@@ -89,22 +67,22 @@ func (fn *finisher) run() {
 	e.done(gc, fn.reason, nil)
 }
 
-// write sends fn.data in pieces, counting progress, until it is all gone, a
-// write fails, or no progress is made for Config.IdleTimeout (when set) or
-// by the drain deadline. What is left unsent stays in fn.data.
+// write sends the connection's held output chunk by chunk, freeing each
+// once sent, until it is all gone, a write fails, or no progress is made
+// for Config.IdleTimeout (when set) or by the drain deadline. What is left
+// unsent stays held.
 func (fn *finisher) write() error {
 	e, gc := fn.e, fn.gc
-	for len(fn.data) > 0 {
+	for gc.out.n > 0 {
 		var dl time.Time
 		if e.cfg.IdleTimeout > 0 {
 			dl = time.Now().Add(e.cfg.IdleTimeout)
 		}
 		_ = fn.f.SetWriteDeadline(e.fin.deadline(dl))
-		n, err := fn.f.Write(fn.data[:min(len(fn.data), highWater)])
-		fn.data = fn.data[n:]
+		n, err := fn.f.Write(gc.out.bufs[0][gc.out.off:])
+		gc.out.consume(n, &e.st.memory)
 		e.st.bytesOut.Add(uint64(n))
-		e.st.buffered.Add(-int64(n))
-		gc.heldNow -= int64(n)
+		e.held(gc)
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return fmt.Errorf("no progress by the deadline: %w", err)

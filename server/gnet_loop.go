@@ -2,41 +2,44 @@ package server
 
 import (
 	"context"
-	"runtime"
+	"sync"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
 )
 
-// retryBlocked is how long the sweeper waits before it retries writes that
-// met a full socket buffer. gnet calls no handler when a socket drains, so
-// this poll is what resumes a connection whose client reads slowly; the
-// socket buffer (megabytes on loopback) covers the wait.
-const retryBlocked = time.Millisecond
-
-// passBudget bounds the output one sweep produces for one connection, so a
-// long backlog cannot hold the loop from its other connections.
-const passBudget = 4 * highWater
-
-// loop is the gnet engine's state of one event loop: its connections, and
-// the connections that need work gnet will not call back for. Everything but
-// kick is owned by the event loop's goroutine.
+// loop is the gnet engine's state of one event loop: its connections, the
+// output deferred to the end of a poll pass, and the connections waiting for
+// their sockets to drain. Fields are owned by the event loop's goroutine
+// unless said otherwise.
 type loop struct {
-	e    *gnetEngine
-	el   gnet.EventLoop
-	kick chan struct{} // wakes the sweeper
+	e  *gnetEngine
+	el gnet.EventLoop
 
-	head    *gconn   // open connections, for the idle sweep
-	pending []*gconn // blocked writes and unprocessed backlogs
-	spare   []*gconn
+	head *gconn // open connections, for the idle sweep
 
 	deferred      []*gconn // output held back until the end of the pass
 	deferredSpare []*gconn
 	deferQueued   bool // flushDeferred is queued on the loop
+
+	// watch reports when full sockets can take more: gnet calls no handler
+	// then. waiting maps the watched descriptors to their connections.
+	watch   writeWatch
+	waiting map[int]*gconn
+	iov     [maxIov][]byte // writev scratch
+
+	readyMu     sync.Mutex // guards ready and readyQueued (watcher goroutine)
+	ready       []int
+	readySpare  []int
+	readyQueued bool
 }
 
-func newLoop(e *gnetEngine, el gnet.EventLoop) *loop {
-	return &loop{e: e, el: el, kick: make(chan struct{}, 1)}
+func newLoop(e *gnetEngine, el gnet.EventLoop) (*loop, error) {
+	w, err := newWriteWatch()
+	if err != nil {
+		return nil, err
+	}
+	return &loop{e: e, el: el, watch: w, waiting: make(map[int]*gconn)}, nil
 }
 
 func (l *loop) link(gc *gconn) {
@@ -59,16 +62,23 @@ func (l *loop) unlink(gc *gconn) {
 	gc.prev, gc.next = nil, nil
 }
 
-// enqueue puts gc on the sweeper's list.
-func (l *loop) enqueue(gc *gconn) {
-	if gc.queued {
-		return
+// watchWritable asks the watcher to report gc's socket once it can take
+// more. A blocked connection then costs nothing until it does.
+func (l *loop) watchWritable(gc *gconn) error {
+	if err := l.watch.arm(gc.fd, gc.watched); err != nil {
+		return err
 	}
-	gc.queued = true
-	l.pending = append(l.pending, gc)
-	select {
-	case l.kick <- struct{}{}:
-	default:
+	gc.watched = true
+	l.waiting[gc.fd] = gc
+	return nil
+}
+
+// unwatch removes gc's descriptor from the watcher; gnet closes it next.
+func (l *loop) unwatch(gc *gconn) {
+	if gc.watched {
+		l.watch.disarm(gc.fd)
+		gc.watched = false
+		delete(l.waiting, gc.fd)
 	}
 }
 
@@ -114,83 +124,79 @@ func (l *loop) flushDeferred() {
 	l.deferred = l.deferredSpare[:0]
 	for _, gc := range work {
 		gc.flushAt = false
-		if gc.closed || len(gc.out) == 0 {
+		if gc.closed || gc.out.n == 0 || gc.blocked {
 			continue
 		}
-		if len(gc.out) < deferMax {
+		if gc.out.n < deferMax {
 			if n, err := unreadBytes(gc.fd); err == nil && n > 0 {
 				continue
 			}
 		}
-		if err := l.e.flush(gc); err != nil {
-			l.e.fail(gc, err)
-			_ = l.el.Close(gc.c)
-			continue
-		}
-		l.e.held(gc)
+		l.resume(gc)
 	}
 	clear(work)
 	l.deferredSpare = work
 }
 
-// sweepResult tells the sweeper what is left after a sweep.
-type sweepResult struct {
-	ready   bool // backlog the socket can take: sweep again next pass
-	blocked bool // waiting for a socket to drain: sweep again after a while
+// resume flushes gc's output, closing the connection if the write fails.
+func (l *loop) resume(gc *gconn) {
+	if err := l.e.flush(gc); err != nil {
+		l.e.fail(gc, err)
+		_ = l.el.Close(gc.c)
+		return
+	}
+	l.e.held(gc)
 }
 
-// sweep, on the event loop, retries blocked writes and processes the
-// backlog of every connection on the list, at most passBudget each.
-func (l *loop) sweep() sweepResult {
-	var res sweepResult
-	work := l.pending
-	l.pending = l.spare[:0]
-	for _, gc := range work {
-		gc.queued = false
-		if gc.closed {
+// writable, on the event loop, resumes the connections whose sockets the
+// watcher reported writable.
+func (l *loop) writable() {
+	l.readyMu.Lock()
+	fds := l.ready
+	l.ready = l.readySpare[:0]
+	l.readyQueued = false
+	l.readyMu.Unlock()
+	for _, fd := range fds {
+		gc := l.waiting[fd]
+		if gc == nil || gc.closed || !gc.blocked {
 			continue
 		}
-		if err := l.e.drain(gc); err != nil {
-			l.e.fail(gc, err)
-			_ = l.el.Close(gc.c)
-			continue
-		}
-		switch {
-		case gc.blocked:
-			res.blocked = true
-			gc.loop.enqueue(gc)
-		case gc.in > 0:
-			res.ready = true
-			gc.loop.enqueue(gc)
-		}
+		delete(l.waiting, fd)
+		gc.blocked = false
+		l.resume(gc)
 	}
-	clear(work)
-	l.spare = work
-	return res
+	l.readyMu.Lock()
+	l.readySpare = fds[:0]
+	l.readyMu.Unlock()
 }
 
-// drain flushes gc's output and, while the socket takes it, processes its
-// backlog in Config.ReadSize steps.
-func (e *gnetEngine) drain(gc *gconn) error {
-	if err := e.flush(gc); err != nil || gc.blocked {
-		return err
-	}
-	gc.in = gc.c.InboundBuffered()
-	for sent := 0; gc.in > 0 && !gc.blocked && sent < passBudget; {
-		n := min(gc.in, e.cfg.ReadSize)
-		if err := e.process(gc, n, sendByCaller); err != nil {
-			return err
+// watchRun is the loop's watcher goroutine: it waits for watched sockets to
+// become writable and has the loop resume them, one task for all that are
+// ready, until the engine stops.
+func (l *loop) watchRun(ctx context.Context) {
+	defer l.watch.close()
+	defer context.AfterFunc(ctx, l.watch.stop)()
+	var buf []int
+	for {
+		var err error
+		buf, err = l.watch.wait(buf[:0])
+		if err != nil || ctx.Err() != nil {
+			return
 		}
-		sent += n
-		if len(gc.out) >= highWater {
-			if err := e.flush(gc); err != nil {
-				return err
+		l.readyMu.Lock()
+		l.ready = append(l.ready, buf...)
+		queue := !l.readyQueued
+		l.readyQueued = true
+		l.readyMu.Unlock()
+		if queue {
+			if err := l.el.Execute(ctx, gnet.RunnableFunc(func(context.Context) error {
+				l.writable()
+				return nil
+			})); err != nil {
+				return
 			}
 		}
 	}
-	err := e.flush(gc)
-	e.held(gc)
-	return err
 }
 
 // idleSweep, on the event loop, closes connections without traffic for
@@ -203,7 +209,7 @@ func (l *loop) idleSweep() {
 		if gc.last < cutoff && !gc.closed {
 			gc.reason = ClosedIdle
 			l.e.log.Info("closing idle connection", "remote", addrString(gc.remote), "idle_timeout", l.e.cfg.IdleTimeout)
-			if held := int64(gc.in) + int64(len(gc.out)); held > 0 {
+			if held := int64(gc.out.n); held > 0 {
 				l.e.lost(gc, held, "idle timeout with data unsent", nil)
 			}
 			_ = l.el.Close(gc.c)
@@ -212,55 +218,24 @@ func (l *loop) idleSweep() {
 	}
 }
 
-// run is the loop's sweeper goroutine: it asks the event loop to sweep
-// whenever connections need it, and for the idle sweep, until ctx ends.
+// run is the loop's sweeper goroutine: the idle sweep, until ctx ends.
 func (l *loop) run(ctx context.Context) {
-	var idle <-chan time.Time
-	if d := l.e.cfg.IdleTimeout; d > 0 {
-		t := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
-		defer t.Stop()
-		idle = t.C
+	d := l.e.cfg.IdleTimeout
+	if d <= 0 {
+		return
 	}
-	retry := time.NewTimer(time.Hour)
-	retry.Stop()
-	defer retry.Stop()
+	t := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
+	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-idle:
+		case <-t.C:
 			if !l.exec(ctx, l.idleSweep) {
 				return
 			}
-			continue
-		case <-l.kick:
-		}
-		for {
-			res, ok := l.execSweep(ctx)
-			if !ok {
-				return
-			}
-			if res.ready {
-				runtime.Gosched() // let the loop poll its sockets first
-				continue
-			}
-			if !res.blocked {
-				break
-			}
-			retry.Reset(retryBlocked)
-			select {
-			case <-ctx.Done():
-				return
-			case <-retry.C:
-			}
 		}
 	}
-}
-
-func (l *loop) execSweep(ctx context.Context) (sweepResult, bool) {
-	var res sweepResult
-	ok := l.exec(ctx, func() { res = l.sweep() })
-	return res, ok
 }
 
 // exec runs f on the event loop and waits for it. It reports false once the

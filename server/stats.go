@@ -23,6 +23,14 @@ type Stats struct {
 	// Buffered is the bytes held now: input read but not processed, output
 	// processed but not sent.
 	Buffered int64 `json:"buffered"`
+	// Memory is the buffer memory held for those bytes (the gnet engine's
+	// chunks in use, a multiple of their size): what Config.MaxMemory
+	// bounds. The goroutine engine's per-connection read buffers are not
+	// counted.
+	Memory int64 `json:"memory"`
+	// WriteBlocks counts writes that met a full socket buffer, each one
+	// leaving the connection blocked until its socket drains.
+	WriteBlocks uint64 `json:"write_blocks"`
 	// Undelivered counts bytes read from clients that never went back,
 	// each loss logged with its reason (a reset, the budget, the drain
 	// deadline).
@@ -48,6 +56,8 @@ type counters struct {
 	bytesIn     atomic.Uint64
 	bytesOut    atomic.Uint64
 	buffered    atomic.Int64
+	memory      atomic.Int64
+	writeBlocks atomic.Uint64
 	undelivered atomic.Uint64
 	events      atomic.Uint64
 	acceptErrs  atomic.Uint64
@@ -81,6 +91,8 @@ func (c *counters) snapshot() Stats {
 		BytesIn:      c.bytesIn.Load(),
 		BytesOut:     c.bytesOut.Load(),
 		Buffered:     c.buffered.Load(),
+		Memory:       c.memory.Load(),
+		WriteBlocks:  c.writeBlocks.Load(),
 		Undelivered:  c.undelivered.Load(),
 		Events:       c.events.Load(),
 		AcceptErrors: c.acceptErrs.Load(),
