@@ -36,10 +36,12 @@ var engineStyle = []struct {
 	{color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}, []vg.Length{vg.Points(6), vg.Points(3)}, draw.PyramidGlyph{}},
 }
 
-// WriteChart draws the report's medians against connection count, one line
-// per engine: pingpong messages/s, stream MB/s, and server RSS per
-// connection (pingpong as lines, idle series as open marks). It leaves out a
-// panel with nothing to show. format is "png" or "svg".
+// WriteChart draws the report's medians against connection count, one
+// colour per engine: pingpong messages/s; stream MB/s (windowed stream as
+// marks); latency p99 (paced and slow series as marks); and the server's
+// memory per connection, RSS (pingpong as lines, idle as marks) and RSS plus
+// the kernel's socket memory (idle and slow). It leaves out a panel with
+// nothing to show. format is "png" or "svg".
 func WriteChart(w io.Writer, rep *Report, format string) error {
 	panels, err := chartPanels(rep)
 	if err != nil {
@@ -71,23 +73,53 @@ func WriteChart(w io.Writer, rep *Report, format string) error {
 	return nil
 }
 
+// chartLayer is one measure of the series of one mode in a panel: the
+// first layer of a panel as lines, the others as marks alone (a series
+// kind measured at one or two connection counts reads better as points).
+type chartLayer struct {
+	mode   Mode
+	metric string
+	name   string // in the legend, after the engine
+}
+
+// chartPanel is one panel of the chart.
+type chartPanel struct {
+	title, ylabel string
+	logY          bool
+	layers        []chartLayer
+}
+
+// chartSpecs are the chart's panels, in order.
+var chartSpecs = []chartPanel{
+	{"pingpong throughput", "messages/s", false, []chartLayer{
+		{PingPong, keyMsgs, "pingpong"},
+	}},
+	{"stream throughput", "MB/s each way", false, []chartLayer{
+		{Stream, keyMB, "stream"},
+		{Window, keyMB, "window"},
+	}},
+	{"latency p99", "µs", true, []chartLayer{
+		{PingPong, keyP99, "pingpong"},
+		{Paced, keyP99, "paced"},
+		{Slow, keyP99, "beside slow"},
+	}},
+	{"server memory over its baseline", "KiB per connection", true, []chartLayer{
+		{PingPong, keyRSSConn, "pingpong RSS"},
+		{Idle, keyRSSConn, "idle RSS"},
+		{Idle, keyTotalConn, "idle RSS+kernel"},
+		{Slow, keyTotalConn, "slow RSS+kernel"},
+	}},
+}
+
+// markGlyphs are the shapes of a panel's mark layers after the first, by
+// layer; the first mark layer takes the engine's glyph, hollow.
+var markGlyphs = []draw.GlyphDrawer{draw.BoxGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+
 // chartPanels makes the panels that have something to show.
 func chartPanels(rep *Report) ([]*plot.Plot, error) {
 	engines := rep.Settings.Engines
-	type panel struct {
-		title, ylabel string
-		metric        string
-		mode          Mode // drawn as lines
-		marks         Mode // drawn as marks alone, "" for none
-		logY          bool
-	}
-	specs := []panel{
-		{"pingpong throughput", "messages/s", keyMsgs, PingPong, "", false},
-		{"stream throughput", "MB/s each way", keyMB, Stream, "", false},
-		{"server RSS over its baseline", "KiB per connection", keyRSSConn, PingPong, Idle, true},
-	}
 	var out []*plot.Plot
-	for _, sp := range specs {
+	for _, sp := range chartSpecs {
 		p := plot.New()
 		p.Title.Text = sp.title
 		p.X.Label.Text = "connections"
@@ -105,32 +137,34 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 		drawn, xs := 0, map[float64]bool{}
 		for i, e := range engines {
 			style := engineStyle[i%len(engineStyle)]
-			if pts := chartPoints(rep, e, sp.mode, sp.metric, sp.logY); len(pts) > 0 {
-				line, marks, err := plotter.NewLinePoints(pts)
-				if err != nil {
-					return nil, fmt.Errorf("compare: chart: %w", err)
+			for li, ly := range sp.layers {
+				pts := chartPoints(rep, e, ly.mode, ly.metric, sp.logY)
+				if len(pts) == 0 {
+					continue
 				}
-				line.Color, line.Dashes, line.Width = style.color, style.dashes, vg.Points(1.5)
-				marks.Color, marks.Shape, marks.Radius = style.color, style.glyph, vg.Points(3)
-				p.Add(line, marks)
-				p.Legend.Add(fmt.Sprintf("%s %s", e, sp.mode), line, marks)
-				drawn += len(pts)
-				for _, pt := range pts {
-					xs[pt.X] = true
+				label := fmt.Sprintf("%s %s", e, ly.name)
+				if li == 0 {
+					line, marks, err := plotter.NewLinePoints(pts)
+					if err != nil {
+						return nil, fmt.Errorf("compare: chart: %w", err)
+					}
+					line.Color, line.Dashes, line.Width = style.color, style.dashes, vg.Points(1.5)
+					marks.Color, marks.Shape, marks.Radius = style.color, style.glyph, vg.Points(3)
+					p.Add(line, marks)
+					p.Legend.Add(label, line, marks)
+				} else {
+					marks, err := plotter.NewScatter(pts)
+					if err != nil {
+						return nil, fmt.Errorf("compare: chart: %w", err)
+					}
+					marks.Color, marks.Radius = style.color, vg.Points(5)
+					marks.Shape = hollow(style.glyph)
+					if li > 1 {
+						marks.Shape = markGlyphs[(li-2)%len(markGlyphs)]
+					}
+					p.Add(marks)
+					p.Legend.Add(label, marks)
 				}
-			}
-			if sp.marks == "" {
-				continue
-			}
-			if pts := chartPoints(rep, e, sp.marks, sp.metric, sp.logY); len(pts) > 0 {
-				marks, err := plotter.NewScatter(pts)
-				if err != nil {
-					return nil, fmt.Errorf("compare: chart: %w", err)
-				}
-				marks.Color, marks.Radius = style.color, vg.Points(5)
-				marks.Shape = hollow(style.glyph)
-				p.Add(marks)
-				p.Legend.Add(fmt.Sprintf("%s %s", e, sp.marks), marks)
 				drawn += len(pts)
 				for _, pt := range pts {
 					xs[pt.X] = true
@@ -145,7 +179,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 		// Room above the data for the legend, drawn inside at the top.
 		if sp.logY {
 			widenLogRange(&p.Y.Min, &p.Y.Max)
-			p.Y.Max *= 30
+			p.Y.Max *= math.Pow(30, float64(len(sp.layers)+1)/3)
 			p.Y.Tick.Marker = decadeTicks(p.Y.Min, p.Y.Max)
 		} else {
 			p.Y.Max *= 1.45

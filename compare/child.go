@@ -129,15 +129,7 @@ func runLoad(ctx context.Context, cfg *Config, addr string, s Series, t0 time.Ti
 		"--warmup", cfg.Warmup.String(),
 		"--size", strconv.Itoa(cfg.Size),
 	}
-	switch s.Mode {
-	case Idle:
-		// load has no mode that sends nothing: pingpong paced at one message
-		// per IdleInterval, with each connection's first message spread over
-		// that interval, sends none within any run of reasonable length.
-		args = append(args, "--mode", string(PingPong), "--rate", strconv.FormatFloat(1/IdleInterval.Seconds(), 'g', -1, 64))
-	default:
-		args = append(args, "--mode", string(s.Mode))
-	}
+	args = append(args, s.loadArgs(cfg)...)
 	args = append(args, cfg.LoadArgs...)
 
 	// Bounded in time whatever the child does: its run, plus time to

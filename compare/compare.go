@@ -39,6 +39,11 @@ const (
 	// DefaultSize is the bytes per message: the original's 16-byte
 	// "capitalize this!".
 	DefaultSize = 16
+	// DefaultRate is a paced series' messages a second per connection.
+	DefaultRate = 3
+	// DefaultWindow is a window series' bytes in flight per connection:
+	// load's window before it had a saturating stream.
+	DefaultWindow = 64 << 10
 	// DefaultHost is where the servers listen.
 	DefaultHost = "127.0.0.1"
 	// DefaultServerCPUs and DefaultLoadCPUs are the CPU lists (taskset -c)
@@ -84,6 +89,12 @@ type Config struct {
 	Warmup time.Duration
 	// Size is the bytes per message; 0 means DefaultSize.
 	Size int
+	// Rate is a paced series' messages a second per connection; 0 means
+	// DefaultRate.
+	Rate float64
+	// Window is a window series' bytes in flight per connection; 0 means
+	// DefaultWindow.
+	Window int
 	// Host is the address the servers listen on; empty means DefaultHost.
 	Host string
 	// Pin runs the server under `taskset -c ServerCPUs` and the generator
@@ -139,8 +150,13 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.Warmup = 0
 	}
 	cfg.Size = or(cfg.Size, DefaultSize)
-	if cfg.Repeat < 0 || cfg.Duration < 0 || cfg.Size < 0 {
-		return cfg, fmt.Errorf("compare: repeat, duration and size must be positive")
+	cfg.Rate = or(cfg.Rate, DefaultRate)
+	cfg.Window = or(cfg.Window, DefaultWindow)
+	if cfg.Repeat < 0 || cfg.Duration < 0 || cfg.Size < 0 || cfg.Window < 0 {
+		return cfg, fmt.Errorf("compare: repeat, duration, size and window must be positive")
+	}
+	if !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0) {
+		return cfg, fmt.Errorf("compare: rate must be a positive number of messages a second, got %v", cfg.Rate)
 	}
 	cfg.Host = or(cfg.Host, DefaultHost)
 	cfg.ServerCPUs = or(cfg.ServerCPUs, DefaultServerCPUs)
@@ -175,7 +191,7 @@ func or[T comparable](v, def T) T {
 // Report is everything a comparison measured, raw runs and their summary.
 type Report struct {
 	Started  time.Time     `json:"started"`
-	Elapsed  time.Duration `json:"elapsed"` // ns
+	Elapsed  time.Duration `json:"elapsed_ns"`
 	Settings Settings      `json:"settings"`
 	Trials   []Trial       `json:"trials"`
 	// Summary is Summarize(Trials, Settings.Engines).
@@ -187,9 +203,12 @@ type Settings struct {
 	Engines    []string      `json:"engines"`
 	Series     []Series      `json:"series"`
 	Repeat     int           `json:"repeat"`
-	Duration   time.Duration `json:"duration"` // ns
-	Warmup     time.Duration `json:"warmup"`   // ns
-	Size       int           `json:"size"`
+	Duration   time.Duration `json:"duration_ns"`
+	Warmup     time.Duration `json:"warmup_ns"`
+	Size       int           `json:"size_bytes"` // per message
+	Rate       float64       `json:"rate_per_s"` // paced series, per connection
+	Window     int           `json:"window_bytes"`
+	SlowBytes  int           `json:"slow_bytes"` // each slow connection sends
 	Pin        bool          `json:"pin"`
 	ServerCPUs string        `json:"server_cpus,omitempty"`
 	LoadCPUs   string        `json:"load_cpus,omitempty"`
@@ -208,6 +227,8 @@ type Trial struct {
 	Load   *load.Result `json:"load"` // nil if the load failed
 	// Generator is the load child process, sampled like the server.
 	Generator GeneratorStats `json:"generator"`
+	// Kernel is the kernel's socket memory during the run.
+	Kernel KernelStats `json:"kernel"`
 	// Error says why the run did not measure what it should: the load
 	// failed, or the server died during it. Empty for a good run.
 	Error string `json:"error,omitempty"`
@@ -219,19 +240,19 @@ type ServerStats struct {
 	// Sampled says whether memory and CPU could be read (Linux only).
 	Sampled bool `json:"sampled"`
 	// BaselineRSS is the resident set right after start, before any load.
-	BaselineRSS int64 `json:"baseline_rss"`
+	BaselineRSS int64 `json:"baseline_rss_bytes"`
 	// PeakRSS is the highest resident set up to the end of the load.
-	PeakRSS int64 `json:"peak_rss"`
+	PeakRSS int64 `json:"peak_rss_bytes"`
 	// CPU is the server's CPU time within the load's measured time,
 	// interpolated between samples. The load does not say when its
 	// measured time started; WindowFrom is where it was found, and
 	// WindowBy how (see locateWindow).
-	CPU        time.Duration `json:"cpu"`
-	WindowFrom time.Duration `json:"window_from"` // on the samples' clock (ns)
+	CPU        time.Duration `json:"cpu_ns"`
+	WindowFrom time.Duration `json:"window_from_ns"` // on the samples' clock
 	WindowBy   string        `json:"window_by"`
 	// CPUAll is the server's CPU time from the load's start to its end,
 	// connecting and draining included.
-	CPUAll time.Duration `json:"cpu_all"`
+	CPUAll time.Duration `json:"cpu_all_ns"`
 	// Samples are the readings, the first one the baseline.
 	Samples []Sample `json:"samples,omitempty"`
 	// Exit is how the server ended when stopped, if not cleanly.
@@ -246,9 +267,9 @@ type GeneratorStats struct {
 
 // Sample is one reading of a server or generator process.
 type Sample struct {
-	At  time.Duration `json:"at"`  // since the server said it was listening (ns)
-	RSS int64         `json:"rss"` // bytes
-	CPU time.Duration `json:"cpu"` // user+system since the process started (ns)
+	At  time.Duration `json:"at_ns"`     // since the server said it was listening
+	RSS int64         `json:"rss_bytes"` // resident set
+	CPU time.Duration `json:"cpu_ns"`    // user+system since the process started
 }
 
 // Run runs every series on both engines, Repeat rounds, and returns the
@@ -267,6 +288,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Settings: Settings{
 			Engines: cfg.Engines, Series: cfg.Series, Repeat: cfg.Repeat,
 			Duration: cfg.Duration, Warmup: cfg.Warmup, Size: cfg.Size, Pin: cfg.Pin,
+			Rate: cfg.Rate, Window: cfg.Window, SlowBytes: SlowBytes,
 			ServerArgs: cfg.ServerArgs, LoadArgs: cfg.LoadArgs,
 			CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH,
 		},
@@ -319,8 +341,10 @@ func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int
 	run.Server.PID = srv.cmd.Process.Pid
 
 	smp := startSampler(run.Server.PID, srv.started, cfg.SampleEvery)
+	ksmp := startKernelSampler(srv.started, DefaultKernelEvery)
 	lr, loadErr := runLoad(ctx, cfg, srv.addr, s, srv.started)
 	samples, peak, sampleErr := smp.stop()
+	run.Kernel.fill(ksmp.stop())
 	diedEarly := !srv.running()
 	if exit := srv.stop(cfg.StopTimeout); exit != nil {
 		run.Server.Exit = exit.Error()
@@ -440,6 +464,9 @@ func logTrial(w io.Writer, cfg *Config, r *Trial) {
 	}
 	if r.Server.Sampled {
 		line += fmt.Sprintf(" server RSS %s MiB, %s KiB/conn,", human(m[keyRSS].v), human(m[keyRSSConn].v))
+	}
+	if v := m[keyTCPConn]; v.ok {
+		line += fmt.Sprintf(" kernel TCP %s KiB/conn,", human(v.v))
 	}
 	line += fmt.Sprintf(" errors %d", int64(m[keyErrors].v))
 	fmt.Fprintln(w, line)

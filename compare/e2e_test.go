@@ -62,6 +62,15 @@ func TestRunBothEngines(t *testing.T) {
 	if procAvailable {
 		keys = append(keys, keyRSS, keyRSSConn, keyServerCPU)
 	}
+	// Two connections' kernel memory may well be nothing over the
+	// baseline, which has no ratio: measured is enough.
+	if procAvailable {
+		for _, key := range []string{keyTCPConn, keyTotalConn} {
+			if row := findRow(t, sum[0], key); len(row.Median) != 2 {
+				t.Errorf("%s measured for %v, want both engines", key, row.Median)
+			}
+		}
+	}
 	for _, key := range keys {
 		row := findRow(t, sum[0], key)
 		for _, e := range DefaultEngines {
@@ -83,8 +92,15 @@ func TestRunBothEngines(t *testing.T) {
 	if err := WriteTable(&table, rep); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(table.String(), "pingpong-2") || strings.Contains(table.String(), "n/a") != !procAvailable {
+	if !strings.Contains(table.String(), "pingpong-2") {
 		t.Errorf("table:\n%s", table.String())
+	}
+	for _, label := range []string{"server RSS/conn KiB", "kernel TCP/conn KiB", "RSS+kernel/conn KiB"} {
+		for _, line := range strings.Split(table.String(), "\n") {
+			if strings.Contains(line, label) && strings.Contains(line, "n/a") != !procAvailable {
+				t.Errorf("line %q: measured %v, want %v", line, !strings.Contains(line, "n/a"), procAvailable)
+			}
+		}
 	}
 }
 

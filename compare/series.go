@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,14 +12,36 @@ type Mode string
 
 const (
 	// PingPong: each connection writes one message and waits for its whole
-	// reply before the next.
+	// reply before the next, as fast as it can.
 	PingPong Mode = "pingpong"
-	// Stream: each connection writes continuously and reads concurrently.
+	// Stream: each connection writes whenever the socket takes more and
+	// reads concurrently, with no window (load --window 0): what common
+	// stream benchmarks do.
 	Stream Mode = "stream"
+	// Window: stream with at most Config.Window bytes written and not yet
+	// had back per connection, so that each connection waits for its
+	// replies once the window is full.
+	Window Mode = "window"
+	// Paced: pingpong at Config.Rate messages a second per connection, the
+	// connections' sends spread evenly in time.
+	Paced Mode = "paced"
+	// Slow: the series' connections each send SlowBytes and then read
+	// nothing, and one more connection, measured, plays pingpong beside
+	// them; the series measures what the stuck ones cost the server and
+	// the one that is not.
+	Slow Mode = "slow"
 	// Idle: the connections are opened and held, and send nothing; the
 	// series measures what a held connection costs the server in memory.
 	Idle Mode = "idle"
 )
+
+// Modes are the modes a series may have, in the order the help lists them.
+var Modes = []Mode{PingPong, Stream, Window, Paced, Slow, Idle}
+
+// SlowBytes is what each connection of a slow series sends before it stops:
+// more than any socket buffer and any memory budget of the server hold, so
+// that every slow connection is stuck with bytes owed to it.
+const SlowBytes = 8 << 20
 
 // Series is one load run's shape, the same for both engines: a mode and a
 // number of connections. Its name is "MODE-CONNS", for example
@@ -35,11 +58,16 @@ func (s Series) Name() string { return fmt.Sprintf("%s-%d", s.Mode, s.Conns) }
 func (s Series) String() string { return s.Name() }
 
 // DefaultSeries is what compare runs unless told otherwise: pingpong over
-// four orders of magnitude of connections, stream at one and a hundred, and
-// 10,000 idle connections for memory.
+// four orders of magnitude of connections; saturating stream at one and a
+// hundred, and windowed at a hundred; 10,000 paced connections; 300 slow
+// readers beside one measured client; and 10,000 idle connections for
+// memory.
 var DefaultSeries = []Series{
 	{PingPong, 1}, {PingPong, 100}, {PingPong, 1000}, {PingPong, 10000},
 	{Stream, 1}, {Stream, 100},
+	{Window, 100},
+	{Paced, 10000},
+	{Slow, 300},
 	{Idle, 10000},
 }
 
@@ -68,17 +96,24 @@ func ParseSeries(list string) ([]Series, error) {
 	return out, nil
 }
 
+// modeList is the modes as the error messages list them.
+func modeList() string {
+	names := make([]string, len(Modes))
+	for i, m := range Modes {
+		names[i] = string(m)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 func parseOne(name string) (Series, error) {
 	mode, n, ok := strings.Cut(name, "-")
 	bad := func(why string) (Series, error) {
-		return Series{}, fmt.Errorf("compare: unknown series %q: %s (want MODE-CONNS with MODE pingpong, stream or idle, e.g. pingpong-1000)", name, why)
+		return Series{}, fmt.Errorf("compare: unknown series %q: %s (want MODE-CONNS with MODE %s, e.g. pingpong-1000)", name, why, modeList())
 	}
 	if !ok {
 		return bad("no connection count")
 	}
-	switch Mode(mode) {
-	case PingPong, Stream, Idle:
-	default:
+	if !slices.Contains(Modes, Mode(mode)) {
 		return bad(fmt.Sprintf("unknown mode %q", mode))
 	}
 	conns, err := strconv.Atoi(n)
@@ -86,4 +121,24 @@ func parseOne(name string) (Series, error) {
 		return bad(fmt.Sprintf("connection count %q is not a positive number", n))
 	}
 	return Series{Mode(mode), conns}, nil
+}
+
+// loadArgs are the flags of `load` that make its connections do what the
+// series' mode says.
+func (s Series) loadArgs(cfg *Config) []string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	switch s.Mode {
+	case Stream:
+		return []string{"--mode", "stream", "--window", "0"}
+	case Window:
+		return []string{"--mode", "stream", "--window", strconv.Itoa(cfg.Window)}
+	case Paced:
+		return []string{"--mode", "pingpong", "--rate", f(cfg.Rate)}
+	case Idle:
+		// load has no mode that sends nothing: pingpong paced at one message
+		// per IdleInterval, with each connection's first message spread over
+		// that interval, sends none within any run of reasonable length.
+		return []string{"--mode", "pingpong", "--rate", f(1 / IdleInterval.Seconds())}
+	}
+	return []string{"--mode", string(s.Mode)}
 }

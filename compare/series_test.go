@@ -14,10 +14,11 @@ func TestParseSeries(t *testing.T) {
 	}{
 		{"pingpong-1", "pingpong-1"},
 		{" stream-100 , idle-10000 ", "stream-100,idle-10000"},
-		{"default", "pingpong-1,pingpong-100,pingpong-1000,pingpong-10000,stream-1,stream-100,idle-10000"},
+		{"default", "pingpong-1,pingpong-100,pingpong-1000,pingpong-10000,stream-1,stream-100,window-100,paced-10000,slow-300,idle-10000"},
+		{"window-100,paced-10,slow-3", "window-100,paced-10,slow-3"},
 		{"", "error: compare: no series given"},
 		{"pingpong", `error: compare: unknown series "pingpong": no connection count`},
-		{"flood-10", `error: compare: unknown series "flood-10": unknown mode "flood"`},
+		{"flood-10", `error: compare: unknown series "flood-10": unknown mode "flood" (want MODE-CONNS with MODE pingpong, stream, window, paced, slow or idle, e.g. pingpong-1000)`},
 		{"idle-0", `error: compare: unknown series "idle-0": connection count "0" is not a positive number`},
 		{"idle-x", `error: compare: unknown series "idle-x"`},
 	} {
@@ -34,6 +35,28 @@ func TestParseSeries(t *testing.T) {
 		}
 		if !strings.HasPrefix(got, tc.want) {
 			t.Errorf("ParseSeries(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestLoadArgs checks the load flags each mode stands for: the stream
+// series saturate, the window series carry the window, the paced ones the
+// rate.
+func TestLoadArgs(t *testing.T) {
+	t.Parallel()
+	cfg := &Config{Rate: 2.5, Window: 65536}
+	for _, tc := range []struct {
+		mode Mode
+		want string
+	}{
+		{PingPong, "--mode pingpong"},
+		{Stream, "--mode stream --window 0"},
+		{Window, "--mode stream --window 65536"},
+		{Paced, "--mode pingpong --rate 2.5"},
+		{Idle, "--mode pingpong --rate 1e-09"},
+	} {
+		if got := strings.Join(Series{tc.mode, 10}.loadArgs(cfg), " "); got != tc.want {
+			t.Errorf("%s: load %s, want %s", tc.mode, got, tc.want)
 		}
 	}
 }

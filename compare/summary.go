@@ -4,7 +4,7 @@ import (
 	"slices"
 )
 
-// The measures of a run, as keyed in a Row.
+// The measures of a run, as keyed in a Row: each key names its unit.
 const (
 	keyMsgs      = "messages_per_s"
 	keyMB        = "mb_per_s"
@@ -13,7 +13,11 @@ const (
 	keyConnected = "connected"
 	keyRSS       = "server_rss_peak_mib"
 	keyRSSConn   = "server_rss_per_conn_kib"
+	keyTCPConn   = "kernel_tcp_per_conn_kib"
+	keySlabConn  = "kernel_slab_per_conn_kib"
+	keyTotalConn = "total_per_conn_kib"
 	keyServerCPU = "server_cpu_s_per_m_msgs"
+	keyServerPct = "server_cpu_percent"
 	keyGenCPU    = "generator_cpu_us_per_msg"
 	keyErrors    = "errors"
 )
@@ -22,25 +26,49 @@ const (
 type metric struct {
 	key   string
 	label string
+	unit  string
 	modes []Mode // the series it is shown for
 	ratio bool   // whether a ratio of the engines means something
 }
 
-var traffic = []Mode{PingPong, Stream}
+// Groups of modes that share rows.
+var (
+	allModes = Modes
+	// traffic is the modes whose messages are counted and timed (slow: the
+	// one measured connection's).
+	traffic = []Mode{PingPong, Stream, Window, Paced, Slow}
+	// perMessage is the modes whose CPU is spent on their messages.
+	perMessage = []Mode{PingPong, Stream, Window, Paced}
+	// bulk is the modes that move enough bytes for MB/s to say something.
+	bulk = []Mode{PingPong, Stream, Window}
+	// waiting is the modes whose server CPU is mostly not spent on
+	// messages, quoted as a share of a core.
+	waiting = []Mode{Paced, Slow, Idle}
+)
 
 // metrics are the rows of each series, in order.
 var metrics = []metric{
-	{keyMsgs, "messages/s", traffic, true},
-	{keyMB, "MB/s each way", traffic, true},
-	{keyP50, "latency p50 µs", traffic, true},
-	{keyP99, "latency p99 µs", traffic, true},
-	{keyConnected, "connections held", []Mode{Idle}, true},
-	{keyRSS, "server RSS peak MiB", []Mode{PingPong, Stream, Idle}, true},
-	{keyRSSConn, "server RSS/conn KiB", []Mode{PingPong, Stream, Idle}, true},
-	{keyServerCPU, "server CPU s/M msgs", traffic, true},
-	{keyGenCPU, "generator CPU µs/msg", traffic, true},
-	{keyErrors, "errors", []Mode{PingPong, Stream, Idle}, false},
+	{keyMsgs, "messages/s", "1/s", traffic, true},
+	{keyMB, "MB/s each way", "MB/s", bulk, true},
+	{keyP50, "latency p50 µs", "µs", traffic, true},
+	{keyP99, "latency p99 µs", "µs", traffic, true},
+	{keyConnected, "connections held", "count", []Mode{Slow, Idle}, true},
+	{keyRSS, "server RSS peak MiB", "MiB", allModes, true},
+	{keyRSSConn, "server RSS/conn KiB", "KiB", allModes, true},
+	{keyTCPConn, "kernel TCP/conn KiB", "KiB", allModes, true},
+	{keySlabConn, "kernel slab/conn KiB", "KiB", allModes, true},
+	{keyTotalConn, "RSS+kernel/conn KiB", "KiB", allModes, true},
+	{keyServerCPU, "server CPU s/M msgs", "s per million messages (= µs/message)", perMessage, true},
+	{keyServerPct, "server CPU % of a core", "%", waiting, true},
+	{keyGenCPU, "generator CPU µs/msg", "µs", perMessage, true},
+	{keyErrors, "errors", "count", allModes, false},
 }
+
+// GeneratorBoundShare is how much of the server's CPU per message the
+// generator may spend before a series is marked generator-bound: past it,
+// the generator's own cost is a good part of what each message's round
+// trip measures, and a faster server would show little of its speed.
+const GeneratorBoundShare = 0.5
 
 // value is one measure of one run, ok when it was measured.
 type value struct {
@@ -79,20 +107,67 @@ func measure(r *Trial) map[string]value {
 			// Seconds per million messages is microseconds per message.
 			m[keyServerCPU] = value{st.CPU.Seconds() / float64(res.Messages) * 1e6, true}
 		}
+		if res != nil && res.Duration > 0 {
+			m[keyServerPct] = value{100 * st.CPU.Seconds() / res.Duration.Seconds(), true}
+		}
+	}
+	if k := &r.Kernel; k.Sampled && res != nil && res.Connected > 0 {
+		tcp, slab, slabOK := k.perConn(res.Connected)
+		m[keyTCPConn] = value{tcp / (1 << 10), true}
+		m[keySlabConn] = value{slab / (1 << 10), slabOK}
+		if rss := m[keyRSSConn]; rss.ok {
+			m[keyTotalConn] = value{rss.v + (tcp+slab)/(1<<10), true}
+		}
 	}
 	return m
+}
+
+// generatorBound says, for each engine with both figures, whether the
+// generator's CPU per message was at least GeneratorBoundShare of the
+// server's, from the medians in rows.
+func generatorBound(rows []Row, engines []string) map[string]bool {
+	var gen, srv *Row
+	for i := range rows {
+		switch rows[i].Metric {
+		case keyGenCPU:
+			gen = &rows[i]
+		case keyServerCPU:
+			srv = &rows[i]
+		}
+	}
+	if gen == nil || srv == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, e := range engines {
+		g, gok := gen.Median[e]
+		s, sok := srv.Median[e]
+		if gok && sok && s > 0 {
+			out[e] = g >= GeneratorBoundShare*s
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // SeriesSummary is the medians of one series on both engines.
 type SeriesSummary struct {
 	Series Series `json:"series"`
 	Rows   []Row  `json:"rows"`
+	// GeneratorBound says for each engine whether the generator's median
+	// CPU per message was at least GeneratorBoundShare of the server's:
+	// then the series measures the generator in good part. Absent where
+	// either was not measured.
+	GeneratorBound map[string]bool `json:"generator_bound,omitempty"`
 }
 
 // Row is one measure of a series on both engines.
 type Row struct {
 	Metric string `json:"metric"`
 	Label  string `json:"label"`
+	Unit   string `json:"unit"`
 	// Median is each engine's median over its good runs; an engine with
 	// no measure has no entry.
 	Median map[string]float64 `json:"median"`
@@ -139,7 +214,7 @@ func summarizeSeries(s Series, runs []*Trial, engines []string) SeriesSummary {
 		if !slices.Contains(mt.modes, s.Mode) {
 			continue
 		}
-		row := Row{Metric: mt.key, Label: mt.label, Median: map[string]float64{}}
+		row := Row{Metric: mt.key, Label: mt.label, Unit: mt.unit, Median: map[string]float64{}}
 		for _, e := range engines {
 			var vs []float64
 			for _, m := range measured[e] {
@@ -169,6 +244,7 @@ func summarizeSeries(s Series, runs []*Trial, engines []string) SeriesSummary {
 		}
 		sum.Rows = append(sum.Rows, row)
 	}
+	sum.GeneratorBound = generatorBound(sum.Rows, engines)
 	return sum
 }
 

@@ -84,9 +84,27 @@ func TestMeasure(t *testing.T) {
 		}
 	}
 
+	// The kernel: 4 KiB of TCP buffers and 3 KiB of slab objects for each
+	// end of 1000 loopback connections, over 2 KiB of RSS.
+	r.Kernel.fill([]KernelSample{
+		{TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
+		{TCPMem: 1<<20 + 2*1000*4096, Slab: 10<<20 + 2*1000*3072, SlabRead: true},
+		{TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
+	}, nil)
+	m = measure(&r)
+	for key, want := range map[string]float64{keyTCPConn: 4, keySlabConn: 3, keyTotalConn: 9} {
+		if got := m[key]; !got.ok || math.Abs(got.v-want) > 1e-9 {
+			t.Errorf("%s = %v (ok %v), want %v", key, got.v, got.ok, want)
+		}
+	}
+	r.Kernel.fill([]KernelSample{{TCPMem: 1 << 20}, {TCPMem: 1<<20 + 2*1000*4096}}, nil)
+	if m := measure(&r); m[keySlabConn].ok || m[keyTotalConn].v != 6 {
+		t.Errorf("without slabinfo: slab %v, total %v; want no slab, total RSS+TCP 6", m[keySlabConn], m[keyTotalConn])
+	}
+
 	unsampled := trial(pp, "gnet", 1, 1, 1, 0, 0, 0)
 	unsampled.Server.Sampled = false
-	if m := measure(&unsampled); m[keyRSS].ok || m[keyRSSConn].ok || m[keyServerCPU].ok {
+	if m := measure(&unsampled); m[keyRSS].ok || m[keyRSSConn].ok || m[keyServerCPU].ok || m[keyTCPConn].ok || m[keyTotalConn].ok {
 		t.Errorf("server measures without samples: %v", m)
 	}
 }
@@ -193,7 +211,7 @@ func TestSummarizeRowsByMode(t *testing.T) {
 	for _, r := range sums[1].Rows {
 		idleRows = append(idleRows, r.Metric)
 	}
-	if got, want := strings.Join(idleRows, ","), "connected,server_rss_peak_mib,server_rss_per_conn_kib,errors"; got != want {
+	if got, want := strings.Join(idleRows, ","), "connected,server_rss_peak_mib,server_rss_per_conn_kib,kernel_tcp_per_conn_kib,kernel_slab_per_conn_kib,total_per_conn_kib,server_cpu_percent,errors"; got != want {
 		t.Errorf("idle rows %s, want %s", got, want)
 	}
 	if r := findRow(t, sums[1], keyErrors); r.Ratio != nil {
@@ -254,6 +272,44 @@ func TestWriteTable(t *testing.T) {
 		if !hasLine(out, want) {
 			t.Errorf("table has no line of fields %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestGeneratorBound checks the mark: the generator's 2 µs a message is
+// past half of gnet's 3 µs and short of half of the goroutine engine's 5.
+func TestGeneratorBound(t *testing.T) {
+	t.Parallel()
+	pp := Series{PingPong, 100}
+	trials := []Trial{
+		trial(pp, "gnet", 1, 200_000, 1_000_000, 0, 0, 3*time.Second),
+		trial(pp, "goroutine", 1, 200_000, 1_000_000, 0, 0, 5*time.Second),
+		trial(Series{Idle, 10}, "gnet", 1, 0, 0, 0, 0, 0),
+		trial(Series{Idle, 10}, "goroutine", 1, 0, 0, 0, 0, 0),
+	}
+	rep := &Report{Settings: Settings{Engines: []string{"gnet", "goroutine"}, Repeat: 1}, Trials: trials}
+	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
+	if got := rep.Summary[0].GeneratorBound; !got["gnet"] || got["goroutine"] || len(got) != 2 {
+		t.Errorf("generator-bound %v, want gnet yes, goroutine no", got)
+	}
+	if got := rep.Summary[1].GeneratorBound; got != nil {
+		t.Errorf("idle is generator-bound %v, want no mark: nothing was sent", got)
+	}
+	var b bytes.Buffer
+	if err := WriteTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !hasLine(b.String(), []string{"generator-bound", "yes", "no", "-"}) || !strings.Contains(b.String(), "generator-bound: the generator spent at least 50% of the server's CPU per message") {
+		t.Errorf("table does not mark the series:\n%s", b.String())
+	}
+	b.Reset()
+	if err := WriteJSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"generator_bound": {
+        "gnet": true,
+        "goroutine": false
+      }`) {
+		t.Errorf("JSON does not mark the series:\n%s", b.String())
 	}
 }
 

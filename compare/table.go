@@ -21,14 +21,38 @@ func WriteTable(w io.Writer, rep *Report) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "series\tmeasure\t%s\t%s\t%s/%s\n", a, b, a, b)
+	bound := false
 	for _, s := range rep.Summary {
 		name := s.Series.Name()
 		for _, row := range s.Rows {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, row.Label, cell(row, a), cell(row, b), ratioCell(row.Ratio))
 			name = ""
 		}
+		if s.GeneratorBound != nil {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\n", name, "generator-bound", boundCell(s.GeneratorBound, a), boundCell(s.GeneratorBound, b))
+			bound = bound || s.GeneratorBound[a] || s.GeneratorBound[b]
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if bound {
+		_, err := fmt.Fprintf(w, "generator-bound: the generator spent at least %.0f%% of the server's CPU per message; there the figures measure the generator in good part.\n", 100*GeneratorBoundShare)
+		return err
+	}
+	return nil
+}
+
+// boundCell says whether the series was generator-bound on engine.
+func boundCell(bound map[string]bool, engine string) string {
+	b, ok := bound[engine]
+	switch {
+	case !ok:
+		return "n/a"
+	case b:
+		return "yes"
+	}
+	return "no"
 }
 
 // caption says in one line what the table measured.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -26,17 +27,30 @@ func compareCommand() *cli.Command {
 		Description: `For each series, and each of --repeat rounds, starts a server of each
 engine in turn (this binary's serve --quiet --port 0), drives it with this
 binary's load --json, and samples the server's memory and CPU from /proc
-while it runs (Linux). Prints, for each series, each engine's median and
-the median over rounds of the ratio gnet/goroutine: messages/s, MB/s,
-latency p50/p99, the server's peak RSS and RSS per connection over its
-baseline right after start, server CPU seconds per million messages (the
-same number as microseconds per message), the generator's CPU per message,
-and errors.
+while it runs (Linux), and the kernel's socket memory from
+/proc/net/sockstat and /proc/slabinfo (the slab caches need root). Prints,
+for each series, each engine's median and the median over rounds of the
+ratio gnet/goroutine: messages/s, MB/s, latency p50/p99, the server's peak
+RSS and RSS per connection over its baseline right after start, the
+kernel's TCP buffer and slab memory per connection (half of what both
+loopback ends add) and RSS plus kernel, server CPU seconds per million
+messages (the same number as microseconds per message) or as a share of a
+core, the generator's CPU per message, and errors. A series is marked
+generator-bound where the generator spent at least half the server's CPU
+per message.
 
-A series is MODE-CONNS: pingpong-1000, stream-100, idle-10000 (idle holds
-the connections open and sends nothing). The default series, "default",
-are pingpong-1,pingpong-100,pingpong-1000,pingpong-10000,stream-1,
-stream-100,idle-10000, and take about two minutes with --duration 5s.
+A series is MODE-CONNS:
+  pingpong-N  N connections, one message then its reply, as fast as they go
+  stream-N    N connections writing whenever the socket takes more and
+              reading concurrently (load --window 0)
+  window-N    stream with at most --window bytes in flight per connection
+  paced-N     pingpong at --rate messages a second per connection
+  slow-N      N connections each send 8 MiB and then read nothing, beside
+              one measured pingpong connection
+  idle-N      N connections held open, sending nothing
+The default series, "default", are pingpong-1,pingpong-100,pingpong-1000,
+pingpong-10000,stream-1,stream-100,window-100,paced-10000,slow-300,
+idle-10000.
 
 --pin runs the server under taskset -c --server-cpus and the generator
 under taskset -c --load-cpus. --out DIR writes results.json (every run,
@@ -45,11 +59,13 @@ The exit code is 2 for bad input, 1 if a server did not start or a run
 failed (the table is still printed), 130 if interrupted; every child is
 stopped either way.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "series", Value: "default", Usage: "comma-separated series, MODE-CONNS with MODE pingpong, stream or idle", EnvVars: env("COMPARE_SERIES")},
+			&cli.StringFlag{Name: "series", Value: "default", Usage: "comma-separated series, MODE-CONNS with MODE pingpong, stream, window, paced, slow or idle, or default", EnvVars: env("COMPARE_SERIES")},
 			&cli.DurationFlag{Name: "duration", Value: compare.DefaultDuration, Usage: "measured time of each series on each engine", EnvVars: env("COMPARE_DURATION")},
 			&cli.DurationFlag{Name: "warmup", Value: compare.DefaultWarmup, Usage: "traffic before the measured time (0 = none)", EnvVars: env("COMPARE_WARMUP")},
 			&cli.IntFlag{Name: "repeat", Value: compare.DefaultRepeat, Usage: "rounds, engines alternating; the table quotes medians", EnvVars: env("COMPARE_REPEAT")},
 			&cli.IntFlag{Name: "size", Value: compare.DefaultSize, Usage: "bytes per message", EnvVars: env("COMPARE_SIZE")},
+			&cli.Float64Flag{Name: "rate", Value: compare.DefaultRate, Usage: "paced series: messages a second per connection", EnvVars: env("COMPARE_RATE")},
+			&cli.GenericFlag{Name: "window", Value: newSizeFlag(compare.DefaultWindow), Usage: "window series: bytes in flight per connection, " + sizeHelp, EnvVars: env("COMPARE_WINDOW")},
 			&cli.IntFlag{Name: "read-size", Usage: "the servers' --read-size (0 = serve's default, 1024)", EnvVars: env("COMPARE_READ_SIZE")},
 			&cli.BoolFlag{Name: "pin", Usage: "pin the server and the generator to different CPUs with taskset", EnvVars: env("COMPARE_PIN")},
 			&cli.StringFlag{Name: "server-cpus", Value: compare.DefaultServerCPUs, Usage: "with --pin, the servers' CPU list (taskset -c)", EnvVars: env("COMPARE_SERVER_CPUS")},
@@ -122,6 +138,7 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		Warmup:     c.Duration("warmup"),
 		Repeat:     c.Int("repeat"),
 		Size:       c.Int("size"),
+		Rate:       c.Float64("rate"),
 		Pin:        c.Bool("pin"),
 		ServerCPUs: c.String("server-cpus"),
 		LoadCPUs:   c.String("load-cpus"),
@@ -137,9 +154,16 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		return cfg, fmt.Errorf("compare: --repeat must be at least 1, got %d", cfg.Repeat)
 	case cfg.Size < 1:
 		return cfg, fmt.Errorf("compare: --size must be at least 1, got %d", cfg.Size)
+	case !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0):
+		return cfg, fmt.Errorf("compare: --rate must be a positive number of messages a second, got %v", cfg.Rate)
 	case c.Int("read-size") < 0:
 		return cfg, fmt.Errorf("compare: --read-size must not be negative, got %d", c.Int("read-size"))
 	}
+	window := c.Generic("window").(*sizeFlag).Bytes()
+	if window < 1 || window > 1<<30 {
+		return cfg, fmt.Errorf("compare: --window must be 1 byte to %s, got %s", formatSize(1<<30), formatSize(window))
+	}
+	cfg.Window = int(window)
 	if cfg.Warmup == 0 {
 		cfg.Warmup = -1 // none, where compare.Config's zero means its default
 	}
