@@ -344,7 +344,7 @@ func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int
 	ksmp := startKernelSampler(srv.started, DefaultKernelEvery)
 	lr, loadErr := runLoad(ctx, cfg, srv.addr, s, srv.started)
 	samples, peak, sampleErr := smp.stop()
-	run.Kernel.fill(ksmp.stop())
+	ksamples, kernelErr := ksmp.stop()
 	diedEarly := !srv.running()
 	if exit := srv.stop(cfg.StopTimeout); exit != nil {
 		run.Server.Exit = exit.Error()
@@ -363,6 +363,11 @@ func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int
 		run.Generator = GeneratorStats{PID: lr.pid, Samples: lr.samples}
 	}
 	run.Server.fill(samples, peak, sampleErr == nil, srv.started, lr)
+	from, to := time.Duration(0), time.Duration(math.MaxInt64)
+	if lr != nil && lr.result != nil {
+		from, to = run.Server.WindowFrom, run.Server.WindowFrom+lr.result.Duration
+	}
+	run.Kernel.fill(ksamples, kernelErr, from, to)
 	return run, nil
 }
 

@@ -16,7 +16,7 @@ func TestJSONNamesUnits(t *testing.T) {
 	tr := trial(Series{PingPong, 10}, "gnet", 1, 100, 500, 1<<20, 2<<20, time.Second)
 	tr.Server.Samples = []Sample{{At: 1, RSS: 2, CPU: 3}}
 	tr.Generator = GeneratorStats{PID: 7, Samples: []Sample{{At: 1, RSS: 2, CPU: 3}}}
-	tr.Kernel.fill([]KernelSample{{At: 1, TCPSockets: 2, TCPMem: 3, Slab: 4, SlabRead: true}}, nil)
+	tr.Kernel.fill([]KernelSample{{At: 1, TCPSockets: 2, TCPMem: 3, Slab: 4, SlabRead: true}}, nil, 0, time.Hour)
 	rep := &Report{
 		Started:  time.Now(),
 		Elapsed:  time.Minute,

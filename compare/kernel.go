@@ -39,25 +39,36 @@ type KernelStats struct {
 	// Sampled says whether sockstat could be read (Linux only).
 	Sampled bool `json:"sampled"`
 	// Baseline is the reading right after the server started, before any
-	// load; Peak the one with the most socket memory (TCPMem+Slab) up to
-	// the end of the load.
+	// load. Loaded is the reading with the most socket memory (TCPMem+Slab)
+	// within the load's measured time: not the highest of the run, as
+	// connections closing at its end queue their last bytes and FINs for a
+	// moment.
 	Baseline KernelSample `json:"baseline"`
-	Peak     KernelSample `json:"peak"`
+	Loaded   KernelSample `json:"loaded"`
 	// Samples are the readings, the first one the baseline.
 	Samples []KernelSample `json:"samples,omitempty"`
 }
 
-// fill derives the peak from the samples.
-func (k *KernelStats) fill(samples []KernelSample, err error) {
+// fill picks the baseline and the loaded reading from the samples, the
+// latter within [from, to] on the samples' clock, or the one closest
+// before to if none is within.
+func (k *KernelStats) fill(samples []KernelSample, err error, from, to time.Duration) {
 	k.Samples = samples
 	if err != nil || len(samples) == 0 {
 		return
 	}
 	k.Sampled = true
-	k.Baseline, k.Peak = samples[0], samples[0]
+	k.Baseline, k.Loaded = samples[0], samples[0]
+	found := false
 	for _, s := range samples[1:] {
-		if s.TCPMem+s.Slab > k.Peak.TCPMem+k.Peak.Slab {
-			k.Peak = s
+		switch {
+		case s.At > to:
+		case s.At < from:
+			if !found {
+				k.Loaded = s
+			}
+		case !found || s.TCPMem+s.Slab > k.Loaded.TCPMem+k.Loaded.Slab:
+			k.Loaded, found = s, true
 		}
 	}
 }
@@ -70,10 +81,10 @@ func (k *KernelStats) fill(samples []KernelSample, err error) {
 // queued one way and not the other.
 func (k *KernelStats) perConn(conns int) (tcp, slab float64, slabOK bool) {
 	n := float64(2 * conns)
-	tcp = float64(k.Peak.TCPMem-k.Baseline.TCPMem) / n
-	slabOK = k.Peak.SlabRead && k.Baseline.SlabRead
+	tcp = float64(k.Loaded.TCPMem-k.Baseline.TCPMem) / n
+	slabOK = k.Loaded.SlabRead && k.Baseline.SlabRead
 	if slabOK {
-		slab = float64(k.Peak.Slab-k.Baseline.Slab) / n
+		slab = float64(k.Loaded.Slab-k.Baseline.Slab) / n
 	}
 	return tcp, slab, slabOK
 }

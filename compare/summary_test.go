@@ -90,14 +90,14 @@ func TestMeasure(t *testing.T) {
 		{TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
 		{TCPMem: 1<<20 + 2*1000*4096, Slab: 10<<20 + 2*1000*3072, SlabRead: true},
 		{TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
-	}, nil)
+	}, nil, 0, time.Hour)
 	m = measure(&r)
 	for key, want := range map[string]float64{keyTCPConn: 4, keySlabConn: 3, keyTotalConn: 9} {
 		if got := m[key]; !got.ok || math.Abs(got.v-want) > 1e-9 {
 			t.Errorf("%s = %v (ok %v), want %v", key, got.v, got.ok, want)
 		}
 	}
-	r.Kernel.fill([]KernelSample{{TCPMem: 1 << 20}, {TCPMem: 1<<20 + 2*1000*4096}}, nil)
+	r.Kernel.fill([]KernelSample{{TCPMem: 1 << 20}, {TCPMem: 1<<20 + 2*1000*4096}}, nil, 0, time.Hour)
 	if m := measure(&r); m[keySlabConn].ok || m[keyTotalConn].v != 6 {
 		t.Errorf("without slabinfo: slab %v, total %v; want no slab, total RSS+TCP 6", m[keySlabConn], m[keyTotalConn])
 	}
