@@ -10,6 +10,7 @@ const (
 	keyMB        = "mb_per_s"
 	keyP50       = "latency_p50_us"
 	keyP99       = "latency_p99_us"
+	keyP99Sent   = "latency_p99_from_send_us"
 	keyConnected = "connected"
 	keyRSS       = "server_rss_peak_mib"
 	keyRSSConn   = "server_rss_per_conn_kib"
@@ -52,6 +53,7 @@ var metrics = []metric{
 	{keyMB, "MB/s each way", "MB/s", bulk, true},
 	{keyP50, "latency p50 µs", "µs", traffic, true},
 	{keyP99, "latency p99 µs", "µs", traffic, true},
+	{keyP99Sent, "p99 from send µs", "µs", []Mode{Paced}, true},
 	{keyConnected, "connections held", "count", []Mode{Slow, Idle}, true},
 	{keyRSS, "server RSS peak MiB", "MiB", allModes, true},
 	{keyRSSConn, "server RSS/conn KiB", "KiB", allModes, true},
@@ -87,6 +89,7 @@ func measure(r *Trial) map[string]value {
 		m[keyMB] = value{res.MBPerSIn, true}
 		m[keyP50] = value{res.Latency.P50, moved}
 		m[keyP99] = value{res.Latency.P99, moved}
+		m[keyP99Sent] = value{res.LatencyUncorrected.P99, moved}
 		m[keyConnected] = value{float64(res.Connected), true}
 		m[keyGenCPU] = value{res.GeneratorCPUPerMsg, moved}
 		var errs uint64
