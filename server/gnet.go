@@ -52,7 +52,9 @@ type gnetEngine struct {
 	ran    chan struct{} // closed when gnet.Run has returned
 	runErr error
 
-	stopping atomic.Bool
+	stopping atomic.Bool // a graceful stop has begun
+	died     atomic.Bool // gnet.Run returned without a stop being asked
+	diedLog  sync.Once
 
 	loopsMu  sync.Mutex
 	loops    map[gnet.EventLoop]*loop
@@ -127,6 +129,7 @@ func (e *gnetEngine) run(protoAddr string, reusePort bool) error {
 	go func() {
 		err := gnet.Run(e, protoAddr, opts...)
 		e.runErr = err
+		e.died.Store(!e.stopping.Load())
 		close(e.ran)
 		errc <- err
 	}()
@@ -156,14 +159,25 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 	e.sweepers.Go(func() { _ = e.eng.Stop(e.ctx) })
 }
 
+// wait returns once gnet has stopped and every finisher is done. When gnet
+// stopped by itself, the finishers are bounded by the drain timeout as in a
+// graceful stop, so that a client that never reads cannot keep a server
+// that no longer serves alive; and the stop is an error.
 func (e *gnetEngine) wait() error {
 	<-e.ran
+	died := e.died.Load()
+	if died {
+		e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
+	}
 	e.fin.wait()
 	e.sweepers.Wait()
-	if e.runErr != nil && !e.stopping.Load() {
-		return fmt.Errorf("server: gnet: %w", e.runErr)
+	switch {
+	case !died:
+		return nil
+	case e.runErr != nil:
+		return fmt.Errorf("server: gnet engine stopped by itself: %w", e.runErr)
 	}
-	return nil
+	return errors.New("server: gnet engine stopped by itself")
 }
 
 // OnBoot records the engine; the listener is bound and listening by now.
@@ -268,6 +282,16 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 		// Graceful stop: send what was read, then a lingering close so a
 		// client still sending is not reset before it has read its reply.
 		e.finish(gc, c, ClosedDrain)
+	case err == nil:
+		// gnet closes a connection with no error only when we ask (and
+		// gc.reason says why) or when its engine shuts down: here, by
+		// itself. What was read still goes back, bounded by the drain
+		// timeout (wait), or its loss is counted.
+		e.diedLog.Do(func() {
+			e.log.Error("the gnet engine is stopping by itself: finishing the echo of its connections within the drain timeout",
+				"drain_timeout", e.cfg.DrainTimeout, "open", e.st.open.Load())
+		})
+		e.finish(gc, c, ClosedDrain)
 	case errors.Is(err, io.EOF) && resetErr != nil:
 		err = resetErr
 		if held > 0 {
@@ -277,7 +301,7 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 	case errors.Is(err, io.EOF) && held > 0:
 		// The client shut down its sending side and may still be reading.
 		e.finish(gc, c, ClosedPeer)
-	case errors.Is(err, io.EOF) || err == nil:
+	case errors.Is(err, io.EOF):
 		e.done(gc, ClosedPeer, nil)
 	default:
 		if held > 0 {

@@ -69,23 +69,26 @@ func (fn *finisher) run() {
 
 // write sends the connection's held output chunk by chunk, freeing each
 // once sent, until it is all gone, a write fails, or no progress is made
-// for Config.IdleTimeout (when set) or by the drain deadline. What is left
-// unsent stays held.
+// for Config.FinishTimeout (or the idle timeout, when set and shorter) or
+// by the drain deadline. What is left unsent stays held.
 func (fn *finisher) write() error {
 	e, gc := fn.e, fn.gc
+	patience := e.cfg.FinishTimeout
+	if e.cfg.IdleTimeout > 0 {
+		patience = min(patience, e.cfg.IdleTimeout)
+	}
 	for gc.out.n > 0 {
-		var dl time.Time
-		if e.cfg.IdleTimeout > 0 {
-			dl = time.Now().Add(e.cfg.IdleTimeout)
-		}
-		_ = fn.f.SetWriteDeadline(e.fin.deadline(dl))
+		_ = fn.f.SetWriteDeadline(e.fin.deadline(time.Now().Add(patience)))
 		n, err := fn.f.Write(gc.out.bufs[0][gc.out.off:])
 		gc.out.consume(n, &e.st.memory)
 		e.st.bytesOut.Add(uint64(n))
 		e.held(gc)
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return fmt.Errorf("no progress by the deadline: %w", err)
+				if e.fin.stopped() {
+					return fmt.Errorf("the server stopped and the drain timeout passed: %w", err)
+				}
+				return fmt.Errorf("the client read none of its replies for %v: %w", patience, err)
 			}
 			return err
 		}
@@ -130,14 +133,25 @@ func (fs *finishers) deadline(d time.Time) time.Time {
 	return d
 }
 
-// stop bounds every running and future finisher by the drain deadline.
+// stop bounds every running and future finisher by the drain deadline; of
+// two stops (asked, and gnet stopping by itself), the earlier bound holds.
 func (fs *finishers) stop(by time.Time) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	if !fs.stopBy.IsZero() && fs.stopBy.Before(by) {
+		return
+	}
 	fs.stopBy = by
 	for fn := range fs.running {
 		_ = fn.f.SetDeadline(by)
 	}
+}
+
+// stopped reports whether the finishers are bounded by a stop.
+func (fs *finishers) stopped() bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return !fs.stopBy.IsZero()
 }
 
 func (fs *finishers) wait() { fs.wg.Wait() }

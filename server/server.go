@@ -86,6 +86,13 @@ type Config struct {
 	// is cancelled, data already read goes back out for at most this long.
 	// 0 means DefaultDrainTimeout.
 	DrainTimeout time.Duration
+	// FinishTimeout, on the gnet engine, bounds the echo that goes on after
+	// a client shut down its sending side: a client that reads none of its
+	// replies for this long is closed and the rest counted as undelivered,
+	// so that it cannot hold a connection slot, a descriptor and its data
+	// for ever. 0 means DrainTimeout. (The goroutine engine never reads
+	// past a blocked write, so it has no such echo to finish.)
+	FinishTimeout time.Duration
 	// Logger receives the server's log lines; nil discards them.
 	Logger *slog.Logger
 	// Hooks, where set, are told of each connection's progress.
@@ -162,11 +169,14 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns()
 	}
-	if c.IdleTimeout < 0 || c.WriteTimeout < 0 || c.DrainTimeout < 0 {
+	if c.IdleTimeout < 0 || c.WriteTimeout < 0 || c.DrainTimeout < 0 || c.FinishTimeout < 0 {
 		return c, errors.New("server: timeouts must not be negative")
 	}
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.FinishTimeout == 0 {
+		c.FinishTimeout = c.DrainTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -179,6 +189,7 @@ type Server struct {
 	cfg   Config
 	addr  net.Addr
 	stats *counters
+	eng   engine // for tests that stop an engine from inside
 	done  chan struct{}
 	err   error
 }
@@ -210,6 +221,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.eng = eng
 	go func() {
 		s.err = eng.wait()
 		close(s.done)

@@ -34,6 +34,7 @@ event, and sends them back uppercased. The first line printed is
 			&cli.DurationFlag{Name: "idle-timeout", Usage: "close connections without traffic for this long (0 = never)", EnvVars: env("IDLE_TIMEOUT")},
 			&cli.DurationFlag{Name: "write-timeout", Usage: "goroutine engine: close a connection whose write blocks this long (0 = never, the original's deadlock)", EnvVars: env("WRITE_TIMEOUT")},
 			&cli.DurationFlag{Name: "drain-timeout", Value: server.DefaultDrainTimeout, Usage: "on SIGINT/SIGTERM, how long queued data may take to go out", EnvVars: env("DRAIN_TIMEOUT")},
+			&cli.DurationFlag{Name: "finish-timeout", Usage: "gnet engine: after a client shuts down its side, close it if it reads none of its replies for this long (0 = the drain timeout)", EnvVars: env("FINISH_TIMEOUT")},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one summary line a second instead of per-connection lines", EnvVars: env("QUIET")},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (logs go to stderr)", EnvVars: env("LOG_FORMAT")},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: env("LOG_LEVEL")},
@@ -66,17 +67,18 @@ func serve(c *cli.Context) error {
 		return cli.Exit(err.Error(), 2)
 	}
 	cfg := server.Config{
-		Network:      "tcp",
-		Address:      addr,
-		Engine:       engine,
-		Loops:        c.Int("loops"),
-		ReadSize:     c.Int("read-size"),
-		MaxBuffer:    maxBuffer,
-		MaxConns:     c.Int("max-conns"),
-		IdleTimeout:  c.Duration("idle-timeout"),
-		WriteTimeout: c.Duration("write-timeout"),
-		DrainTimeout: c.Duration("drain-timeout"),
-		Logger:       logger,
+		Network:       "tcp",
+		Address:       addr,
+		Engine:        engine,
+		Loops:         c.Int("loops"),
+		ReadSize:      c.Int("read-size"),
+		MaxBuffer:     maxBuffer,
+		MaxConns:      c.Int("max-conns"),
+		IdleTimeout:   c.Duration("idle-timeout"),
+		WriteTimeout:  c.Duration("write-timeout"),
+		DrainTimeout:  c.Duration("drain-timeout"),
+		FinishTimeout: c.Duration("finish-timeout"),
+		Logger:        logger,
 	}
 	if p := c.String("unix"); p != "" {
 		cfg.Network, cfg.Address = "unix", p
@@ -86,6 +88,9 @@ func serve(c *cli.Context) error {
 	}
 	if cfg.DrainTimeout <= 0 {
 		return cli.Exit("--drain-timeout must be positive", 2)
+	}
+	if cfg.FinishTimeout < 0 {
+		return cli.Exit("--finish-timeout must not be negative", 2)
 	}
 	out := c.App.Writer
 	quiet := c.Bool("quiet")

@@ -1,0 +1,113 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// neverReader sends size bytes to srv, shuts down its sending side when
+// halfClose is set, and never reads a byte. It is closed when the test ends.
+func neverReader(t *testing.T, srv *Server, size int, halfClose bool) net.Conn {
+	t.Helper()
+	c := dial(t, srv)
+	if _, err := c.Write(bytes.Repeat([]byte("never read me. "), size/15+1)[:size]); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if halfClose {
+		if err := closeWrite(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// neverRead is more than the loopback socket buffers hold, so that the
+// server is left holding output for a client that never reads.
+const neverRead = 16 << 20
+
+// runningFinishers is how many finishers the gnet engine runs now.
+func (e *gnetEngine) runningFinishers() int {
+	e.fin.mu.Lock()
+	defer e.fin.mu.Unlock()
+	return len(e.fin.running)
+}
+
+// TestGnetStopsByItself stops gnet from inside, as a failing event loop
+// would, while one client that shut down its side and never reads holds a
+// finisher and another, open, never reads its replies. The server must not
+// become a zombie: it is done within the drain timeout, says the engine
+// stopped by itself, and every byte read went back or is counted
+// undelivered, the open client's included.
+func TestGnetStopsByItself(t *testing.T) {
+	t.Parallel()
+	const drain = time.Second
+	logs := &logBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := Start(ctx, Config{Address: "127.0.0.1:0", DrainTimeout: drain, Logger: testLogger(t, logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := srv.eng.(*gnetEngine)
+	neverReader(t, srv, neverRead, true)
+	neverReader(t, srv, neverRead, false)
+	waitStats(t, srv, "both streams read", func(s Stats) bool { return s.BytesIn == 2*neverRead })
+	waitFor := time.Now().Add(10 * time.Second)
+	for e.runningFinishers() != 1 {
+		if time.Now().After(waitFor) {
+			t.Fatalf("no finisher for the half-closed client: %+v", srv.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	stopped := time.Now()
+	stopCtx, stopCancel := context.WithCancel(context.Background())
+	defer stopCancel()
+	go func() { _ = e.eng.Stop(stopCtx) }() // not a graceful stop of ours: gnet stops by itself
+
+	select {
+	case <-srv.Done():
+	case <-time.After(drain + 5*time.Second):
+		t.Fatalf("server still running %v after gnet stopped (drain timeout %v): %+v", time.Since(stopped), drain, srv.Stats())
+	}
+	if err := srv.Wait(); err == nil || !strings.Contains(err.Error(), "stopped by itself") {
+		t.Errorf("Wait = %v, want an error saying gnet stopped by itself", err)
+	}
+	st := srv.Stats()
+	if st.Open != 0 || st.Buffered != 0 {
+		t.Errorf("after the stop: %d open, %d bytes buffered", st.Open, st.Buffered)
+	}
+	if st.Undelivered == 0 || st.BytesIn != st.BytesOut+st.Undelivered {
+		t.Errorf("BytesIn %d, BytesOut %d, Undelivered %d: want the loss counted, every byte accounted for",
+			st.BytesIn, st.BytesOut, st.Undelivered)
+	}
+	if !strings.Contains(logs.String(), "stopping by itself") {
+		t.Errorf("no log line says the engine stopped by itself:\n%s", logs)
+	}
+}
+
+// TestGnetFinishTimeout: a client that shuts down its side and never reads
+// is cut after the finish timeout, which defaults to the drain timeout,
+// with its loss counted; without a deadline it would hold its connection
+// slot, a descriptor and its data for ever.
+func TestGnetFinishTimeout(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []Config{
+		{DrainTimeout: 500 * time.Millisecond},
+		{DrainTimeout: time.Hour, FinishTimeout: 500 * time.Millisecond},
+	} {
+		srv, _ := startServer(t, Gnet, cfg)
+		if got, want := srv.Config().FinishTimeout, 500*time.Millisecond; got != want {
+			t.Errorf("FinishTimeout = %v, want %v", got, want)
+		}
+		neverReader(t, srv, neverRead, true)
+		st := settled(t, srv)
+		if st.Closed[ClosedError] != 1 || st.Undelivered == 0 {
+			t.Errorf("after the finish timeout: %+v, want one error close and the loss counted", st)
+		}
+	}
+}
