@@ -118,23 +118,31 @@ type loadRun struct {
 	stderr  string
 }
 
+// loadJob is what one load child is to do.
+type loadJob struct {
+	conns            int
+	warmup, duration time.Duration
+	args             []string // mode and its flags
+}
+
 // runLoad runs `load --json` against addr and parses the Result it prints.
 // It samples the child's CPU as it runs, every period from t0 on.
-func runLoad(ctx context.Context, cfg *Config, addr string, s Series, t0 time.Time) (*loadRun, error) {
+func runLoad(ctx context.Context, cfg *Config, addr string, job loadJob, t0 time.Time) (*loadRun, error) {
 	host, port, _ := net.SplitHostPort(addr)
 	args := []string{"load", "--json", "--allow-errors",
 		"--host", host, "--port", port,
-		"--conns", strconv.Itoa(s.Conns),
-		"--duration", cfg.Duration.String(),
-		"--warmup", cfg.Warmup.String(),
+		"--conns", strconv.Itoa(job.conns),
+		"--duration", job.duration.String(),
+		"--warmup", job.warmup.String(),
 		"--size", strconv.Itoa(cfg.Size),
 	}
-	args = append(args, s.loadArgs(cfg)...)
+	args = append(args, job.args...)
 	args = append(args, cfg.LoadArgs...)
 
 	// Bounded in time whatever the child does: its run, plus time to
 	// connect and drain.
-	ctx, cancel := context.WithTimeout(ctx, cfg.Warmup+cfg.Duration+cfg.LoadSlack)
+	limit := job.warmup + job.duration + cfg.LoadSlack
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmd := cfg.command(ctx, cfg.LoadCPUs, args)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -152,7 +160,7 @@ func runLoad(ctx context.Context, cfg *Config, addr string, s Series, t0 time.Ti
 	lr.stderr = stderr.String()
 	if ctx.Err() != nil {
 		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
-			return lr, fmt.Errorf("compare: load ran past %v and was stopped", cfg.Warmup+cfg.Duration+cfg.LoadSlack)
+			return lr, fmt.Errorf("compare: load ran past %v and was stopped", limit)
 		}
 		return lr, context.Cause(ctx)
 	}

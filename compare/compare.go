@@ -225,6 +225,9 @@ type Trial struct {
 	Round  int          `json:"round"` // from 1
 	Server ServerStats  `json:"server"`
 	Load   *load.Result `json:"load"` // nil if the load failed
+	// Beside is the load run beside the measured one: a slow series' slow
+	// connections; nil in other series.
+	Beside *load.Result `json:"beside,omitempty"`
 	// Generator is the load child process, sampled like the server.
 	Generator GeneratorStats `json:"generator"`
 	// Kernel is the kernel's socket memory during the run.
@@ -342,7 +345,23 @@ func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int
 
 	smp := startSampler(run.Server.PID, srv.started, cfg.SampleEvery)
 	ksmp := startKernelSampler(srv.started, DefaultKernelEvery)
-	lr, loadErr := runLoad(ctx, cfg, srv.addr, s, srv.started)
+	job, beside := s.jobs(cfg)
+	besideDone := make(chan error, 1)
+	if beside != nil {
+		go func() {
+			blr, err := runLoad(ctx, cfg, srv.addr, *beside, srv.started)
+			if blr != nil {
+				run.Beside = blr.result
+			}
+			besideDone <- err
+		}()
+	}
+	lr, loadErr := runLoad(ctx, cfg, srv.addr, job, srv.started)
+	if beside != nil {
+		if err := <-besideDone; err != nil && loadErr == nil {
+			loadErr = fmt.Errorf("the slow connections' load: %w", err)
+		}
+	}
 	samples, peak, sampleErr := smp.stop()
 	ksamples, kernelErr := ksmp.stop()
 	diedEarly := !srv.running()

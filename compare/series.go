@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Mode is what the connections of a series do.
@@ -39,9 +40,20 @@ const (
 var Modes = []Mode{PingPong, Stream, Window, Paced, Slow, Idle}
 
 // SlowBytes is what each connection of a slow series sends before it stops:
-// more than any socket buffer and any memory budget of the server hold, so
+// more than the socket buffers and the server's memory budget hold, so
 // that every slow connection is stuck with bytes owed to it.
 const SlowBytes = 8 << 20
+
+// SlowSettle is how long the slow connections of a slow series have to
+// send what the server will take before the measured connection's warm-up
+// starts: the series measures the server once they are stuck. The table's
+// "slow: last byte taken" row says whether it was long enough.
+const SlowSettle = 2 * time.Second
+
+// slowHold is how long the slow connections hold on after the measured
+// connection's measured time, so that they are still there however late
+// the measured load started.
+const slowHold = 3 * time.Second
 
 // Series is one load run's shape, the same for both engines: a mode and a
 // number of connections. Its name is "MODE-CONNS", for example
@@ -121,6 +133,22 @@ func parseOne(name string) (Series, error) {
 	return Series{Mode(mode), conns}, nil
 }
 
+// jobs are the load children the series runs: the measured one, and for
+// a slow series the slow connections beside it, started first and held
+// until after the measured one ends.
+func (s Series) jobs(cfg *Config) (measured loadJob, beside *loadJob) {
+	measured = loadJob{conns: s.Conns, warmup: cfg.Warmup, duration: cfg.Duration, args: s.loadArgs(cfg)}
+	if s.Mode != Slow {
+		return measured, nil
+	}
+	measured.conns, measured.warmup = 1, SlowSettle+cfg.Warmup
+	return measured, &loadJob{
+		conns:    s.Conns,
+		duration: SlowSettle + cfg.Warmup + cfg.Duration + slowHold,
+		args:     []string{"--mode", "slow", "--slow-bytes", strconv.Itoa(SlowBytes)},
+	}
+}
+
 // loadArgs are the flags of `load` that make its connections do what the
 // series' mode says.
 func (s Series) loadArgs(cfg *Config) []string {
@@ -133,6 +161,9 @@ func (s Series) loadArgs(cfg *Config) []string {
 		return []string{"--mode", "stream", "--window", strconv.Itoa(cfg.Window)}
 	case Paced:
 		return []string{"--mode", "pingpong", "--rate", f(cfg.Rate)}
+	case Slow:
+		// The measured connection beside the slow ones (see jobs).
+		return []string{"--mode", "pingpong"}
 	case Idle:
 		// load has no mode that sends nothing: pingpong paced at one message
 		// per IdleInterval, with each connection's first message spread over

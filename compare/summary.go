@@ -2,6 +2,8 @@ package compare
 
 import (
 	"slices"
+
+	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
 // The measures of a run, as keyed in a Row: each key names its unit.
@@ -20,6 +22,8 @@ const (
 	keyServerCPU = "server_cpu_s_per_m_msgs"
 	keyServerPct = "server_cpu_percent"
 	keyGenCPU    = "generator_cpu_us_per_msg"
+	keySlowTaken = "slow_taken_per_conn_kib"
+	keySlowLast  = "slow_last_byte_taken_s"
 	keyErrors    = "errors"
 )
 
@@ -63,6 +67,8 @@ var metrics = []metric{
 	{keyServerCPU, "server CPU s/M msgs", "s per million messages (= µs/message)", perMessage, true},
 	{keyServerPct, "server CPU % of a core", "%", waiting, true},
 	{keyGenCPU, "generator CPU µs/msg", "µs", perMessage, true},
+	{keySlowTaken, "slow: taken/conn KiB", "KiB", []Mode{Slow}, true},
+	{keySlowLast, "slow: last byte taken s", "s", []Mode{Slow}, false},
 	{keyErrors, "errors", "count", allModes, false},
 }
 
@@ -83,6 +89,22 @@ type value struct {
 func measure(r *Trial) map[string]value {
 	m := map[string]value{}
 	res := r.Load
+	// conns is every connection the server held: a slow series' slow ones
+	// and the measured one.
+	conns := 0
+	var errs uint64
+	for _, lr := range []*load.Result{res, r.Beside} {
+		if lr == nil {
+			continue
+		}
+		conns += lr.Connected
+		for _, n := range lr.Errors {
+			errs += n
+		}
+		for _, n := range lr.ConnectFailed {
+			errs += n
+		}
+	}
 	if res != nil {
 		moved := res.Messages > 0
 		m[keyMsgs] = value{res.MessagesPerS, true}
@@ -90,21 +112,18 @@ func measure(r *Trial) map[string]value {
 		m[keyP50] = value{res.Latency.P50, moved}
 		m[keyP99] = value{res.Latency.P99, moved}
 		m[keyP99Sent] = value{res.LatencyUncorrected.P99, moved}
-		m[keyConnected] = value{float64(res.Connected), true}
+		m[keyConnected] = value{float64(conns), true}
 		m[keyGenCPU] = value{res.GeneratorCPUPerMsg, moved}
-		var errs uint64
-		for _, n := range res.Errors {
-			errs += n
-		}
-		for _, n := range res.ConnectFailed {
-			errs += n
-		}
 		m[keyErrors] = value{float64(errs), true}
+	}
+	if b := r.Beside; b != nil && b.Slow != nil && b.Connected > 0 {
+		m[keySlowTaken] = value{float64(b.Slow.TakenBytes) / float64(b.Connected) / (1 << 10), true}
+		m[keySlowLast] = value{b.Slow.LastWrite.Seconds(), true}
 	}
 	if st := r.Server; st.Sampled {
 		m[keyRSS] = value{float64(st.PeakRSS) / (1 << 20), true}
-		if res != nil && res.Connected > 0 {
-			m[keyRSSConn] = value{float64(st.PeakRSS-st.BaselineRSS) / float64(res.Connected) / (1 << 10), true}
+		if conns > 0 {
+			m[keyRSSConn] = value{float64(st.PeakRSS-st.BaselineRSS) / float64(conns) / (1 << 10), true}
 		}
 		if res != nil && res.Messages > 0 {
 			// Seconds per million messages is microseconds per message.
@@ -114,8 +133,8 @@ func measure(r *Trial) map[string]value {
 			m[keyServerPct] = value{100 * st.CPU.Seconds() / res.Duration.Seconds(), true}
 		}
 	}
-	if k := &r.Kernel; k.Sampled && res != nil && res.Connected > 0 {
-		tcp, slab, slabOK := k.perConn(res.Connected)
+	if k := &r.Kernel; k.Sampled && conns > 0 {
+		tcp, slab, slabOK := k.perConn(conns)
 		m[keyTCPConn] = value{tcp / (1 << 10), true}
 		m[keySlabConn] = value{slab / (1 << 10), slabOK}
 		if rss := m[keyRSSConn]; rss.ok {
