@@ -344,7 +344,7 @@ func runOne(ctx context.Context, cfg *Config, s Series, engine string, round int
 	run.Server.PID = srv.cmd.Process.Pid
 
 	smp := startSampler(run.Server.PID, srv.started, cfg.SampleEvery)
-	ksmp := startKernelSampler(srv.started, DefaultKernelEvery)
+	ksmp := startKernelSampler(portOf(srv.addr), srv.started, DefaultKernelEvery)
 	job, beside := s.jobs(cfg)
 	besideDone := make(chan error, 1)
 	if beside != nil {

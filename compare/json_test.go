@@ -33,7 +33,7 @@ func TestJSONNamesUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	units := []string{"_ns", "_bytes", "_per_s", "_us", "_kib", "_mib", "_percent"}
-	counts := []string{"conns", "repeat", "cpus", "pid", "round", "tcp_sockets"}
+	counts := []string{"conns", "repeat", "cpus", "pid", "round", "tcp_sockets", "server_sockets"}
 	var checked int
 	var walk func(path string, v any)
 	walk = func(path string, v any) {

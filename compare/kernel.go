@@ -1,6 +1,10 @@
 package compare
 
-import "time"
+import (
+	"net"
+	"strconv"
+	"time"
+)
 
 // DefaultKernelEvery is how often the kernel's socket memory is read: less
 // often than the server, as reading the slab caches walks every cache of
@@ -23,6 +27,22 @@ type KernelSample struct {
 	// socket takes (socketSlabs), if SlabRead.
 	Slab     int64 `json:"slab_bytes"`
 	SlabRead bool  `json:"slab_read"`
+	// ServerSockets and ServerMem are the server's own TCP sockets (those
+	// of its port) and the buffer memory charged to them, from sock_diag,
+	// if ServerRead: exact, and blind to every other socket of the
+	// machine.
+	ServerSockets int64 `json:"server_sockets"`
+	ServerMem     int64 `json:"server_socket_mem_bytes"`
+	ServerRead    bool  `json:"server_read"`
+}
+
+// tcp is the TCP buffer memory the sample stands for: the server's
+// sockets' where sock_diag could tell, else sockstat's, of every socket.
+func (s KernelSample) tcp() int64 {
+	if s.ServerRead {
+		return s.ServerMem
+	}
+	return s.TCPMem
 }
 
 // socketSlabs are the slab caches that grow with each open TCP socket: the
@@ -45,6 +65,10 @@ type KernelStats struct {
 	// moment.
 	Baseline KernelSample `json:"baseline"`
 	Loaded   KernelSample `json:"loaded"`
+	// TCPBy says where the per-connection TCP buffer memory comes from:
+	// "sock_diag" (the server's sockets alone) or "sockstat" (half of
+	// what every socket of the machine added).
+	TCPBy string `json:"tcp_by,omitempty"`
 	// Samples are the readings, the first one the baseline.
 	Samples []KernelSample `json:"samples,omitempty"`
 }
@@ -67,21 +91,33 @@ func (k *KernelStats) fill(samples []KernelSample, err error, from, to time.Dura
 			if !found {
 				k.Loaded = s
 			}
-		case !found || s.TCPMem+s.Slab > k.Loaded.TCPMem+k.Loaded.Slab:
+		case !found || s.tcp()+s.Slab > k.Loaded.tcp()+k.Loaded.Slab:
 			k.Loaded, found = s, true
 		}
+	}
+	k.TCPBy = "sockstat"
+	if k.Baseline.ServerRead && k.Loaded.ServerRead {
+		k.TCPBy = "sock_diag"
 	}
 }
 
 // perConn is the kernel memory, TCP buffers and slab objects, that one
-// connection of conns added over the baseline, in bytes, counting the
-// server's end alone: half of what both ends of a loopback connection add,
-// as sockstat and the slab caches do not tell the ends apart. The two ends
-// hold the same structures; their buffers differ only while bytes are
-// queued one way and not the other.
+// connection of conns added over the baseline at the server's end, in
+// bytes. The TCP buffers are the server's sockets' own where sock_diag
+// could read them. Otherwise, and for the slab objects always, they are
+// half of what every socket of the machine added: on loopback, where load
+// always runs, both ends of each connection are in this kernel, and
+// sockstat and the slab caches do not tell them apart. The two ends hold
+// the same structures; their buffers differ where bytes are queued one
+// way and not the other. Other processes' sockets count too: take these
+// on a quiet machine.
 func (k *KernelStats) perConn(conns int) (tcp, slab float64, slabOK bool) {
 	n := float64(2 * conns)
-	tcp = float64(k.Loaded.TCPMem-k.Baseline.TCPMem) / n
+	if k.TCPBy == "sock_diag" {
+		tcp = float64(k.Loaded.ServerMem-k.Baseline.ServerMem) / float64(conns)
+	} else {
+		tcp = float64(k.Loaded.TCPMem-k.Baseline.TCPMem) / n
+	}
 	slabOK = k.Loaded.SlabRead && k.Baseline.SlabRead
 	if slabOK {
 		slab = float64(k.Loaded.Slab-k.Baseline.Slab) / n
@@ -92,6 +128,7 @@ func (k *KernelStats) perConn(conns int) (tcp, slab float64, slabOK bool) {
 // kernelSampler reads the kernel's socket memory at a steady pace from a
 // goroutine of its own until stopped.
 type kernelSampler struct {
+	port    uint16 // the server's
 	t0      time.Time
 	samples []KernelSample // written by the loop, read after done
 	err     error          // why the first reading failed
@@ -101,8 +138,8 @@ type kernelSampler struct {
 
 // startKernelSampler takes the first reading (the baseline) at once and
 // the others every period.
-func startKernelSampler(t0 time.Time, every time.Duration) *kernelSampler {
-	s := &kernelSampler{t0: t0, quit: make(chan struct{}), done: make(chan struct{})}
+func startKernelSampler(port uint16, t0 time.Time, every time.Duration) *kernelSampler {
+	s := &kernelSampler{port: port, t0: t0, quit: make(chan struct{}), done: make(chan struct{})}
 	if s.take(); s.err != nil {
 		close(s.done)
 		return s
@@ -124,7 +161,7 @@ func startKernelSampler(t0 time.Time, every time.Duration) *kernelSampler {
 }
 
 func (s *kernelSampler) take() {
-	k, err := readKernel()
+	k, err := readKernel(s.port)
 	if err != nil {
 		if len(s.samples) == 0 {
 			s.err = err
@@ -143,4 +180,17 @@ func (s *kernelSampler) stop() ([]KernelSample, error) {
 		s.take()
 	}
 	return s.samples, s.err
+}
+
+// portOf is the port of a host:port address, 0 if it has none.
+func portOf(addr string) uint16 {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(p, 10, 16)
+	if err != nil {
+		return 0
+	}
+	return uint16(n)
 }

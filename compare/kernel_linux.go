@@ -11,9 +11,10 @@ import (
 )
 
 // readKernel reads the TCP sockets in use and their buffer memory from
-// /proc/net/sockstat (and sockstat6), and, where this process may read
-// /proc/slabinfo (root), the slab objects of socketSlabs.
-func readKernel() (KernelSample, error) {
+// /proc/net/sockstat (and sockstat6); where this process may read
+// /proc/slabinfo (root), the slab objects of socketSlabs; and where
+// sock_diag answers, the sockets of port and their memory.
+func readKernel(port uint16) (KernelSample, error) {
 	var k KernelSample
 	b, err := os.ReadFile("/proc/net/sockstat")
 	if err != nil {
@@ -36,6 +37,11 @@ func readKernel() (KernelSample, error) {
 	}
 	if b, err := os.ReadFile("/proc/slabinfo"); err == nil {
 		k.Slab, k.SlabRead = slabBytes(b, socketSlabs)
+	}
+	if port != 0 {
+		var err error
+		k.ServerSockets, k.ServerMem, err = serverSockets(port)
+		k.ServerRead = err == nil
 	}
 	return k, nil
 }

@@ -3,8 +3,11 @@
 package compare
 
 import (
+	"net"
 	"os"
+	"runtime"
 	"testing"
+	"time"
 )
 
 func TestSockstatLine(t *testing.T) {
@@ -46,14 +49,67 @@ filp                1071   1071    192   21    1 : tunables    0    0    0 : sla
 // as root, who alone may read it.
 func TestReadKernel(t *testing.T) {
 	t.Parallel()
-	k, err := readKernel()
+	k, err := readKernel(1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if k.TCPMem < 0 || k.TCPSockets < 0 {
 		t.Errorf("read %+v", k)
 	}
+	if !k.ServerRead || k.ServerSockets != 0 {
+		t.Errorf("sock_diag of port 1, where nothing listens: %+v", k)
+	}
 	if os.Geteuid() == 0 && (!k.SlabRead || k.Slab <= 0) {
 		t.Errorf("as root, slabinfo not read: %+v", k)
+	}
+}
+
+// TestServerSockets opens a listener and connections to it on loopback and
+// sends bytes that the listening side never reads: sock_diag must count the
+// listener and its accepted sockets, and their queued bytes, and nothing
+// of the connecting side.
+func TestServerSockets(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	const conns, sent = 5, 20000
+	for range conns {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write(make([]byte, sent)); err != nil {
+			t.Fatal(err)
+		}
+		// Accepted but never read: the bytes stay in its receive queue.
+		sc, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sc.Close()
+	}
+	// The bytes are in the receive queues once a read of them would not
+	// block; the kernel queues them as the write returns on loopback, but
+	// wait for it rather than assume.
+	var n, mem int64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if n, mem, err = serverSockets(port); err != nil {
+			t.Fatal(err)
+		}
+		if mem >= conns*sent {
+			break
+		}
+		runtime.Gosched()
+	}
+	if n != conns+1 || mem < conns*sent {
+		t.Errorf("serverSockets = %d sockets, %d bytes; want %d sockets (listener and accepted), at least %d bytes queued", n, mem, conns+1, conns*sent)
+	}
+	if n, _, err := serverSockets(1); err != nil || n != 0 {
+		t.Errorf("port 1: %d sockets, %v; want none", n, err)
 	}
 }

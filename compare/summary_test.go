@@ -97,6 +97,15 @@ func TestMeasure(t *testing.T) {
 			t.Errorf("%s = %v (ok %v), want %v", key, got.v, got.ok, want)
 		}
 	}
+	// sock_diag read the server's own sockets: 5 KiB each, whatever
+	// sockstat says of the machine.
+	r.Kernel.fill([]KernelSample{
+		{TCPMem: 1 << 20, ServerMem: 100, ServerRead: true},
+		{TCPMem: 1 << 30, ServerMem: 100 + 1000*5120, ServerRead: true},
+	}, nil, 0, time.Hour)
+	if m := measure(&r); m[keyTCPConn].v != 5 || r.Kernel.TCPBy != "sock_diag" {
+		t.Errorf("with sock_diag: TCP %v KiB/conn by %s, want 5 by sock_diag", m[keyTCPConn], r.Kernel.TCPBy)
+	}
 	r.Kernel.fill([]KernelSample{{TCPMem: 1 << 20}, {TCPMem: 1<<20 + 2*1000*4096}}, nil, 0, time.Hour)
 	if m := measure(&r); m[keySlabConn].ok || m[keyTotalConn].v != 6 {
 		t.Errorf("without slabinfo: slab %v, total %v; want no slab, total RSS+TCP 6", m[keySlabConn], m[keyTotalConn])
