@@ -78,6 +78,7 @@ var DefaultSeries = []Series{
 	{PingPong, 1}, {PingPong, 100}, {PingPong, 1000}, {PingPong, 10000},
 	{Stream, 1}, {Stream, 100},
 	{Paced, 10000},
+	{Slow, 300},
 	{Idle, 10000},
 }
 
