@@ -19,8 +19,9 @@ const (
 	// PingPong writes one message and waits for its whole reply before the
 	// next, like the blocking client.
 	PingPong Mode = "pingpong"
-	// Stream writes continuously and reads concurrently, with at most
-	// Config.Window bytes unacknowledged per connection.
+	// Stream writes continuously and reads concurrently: whenever the
+	// socket takes more (Config.Window 0), or with at most Config.Window
+	// bytes unacknowledged per connection.
 	Stream Mode = "stream"
 	// Slow connections each write Config.SlowBytes with a receive buffer
 	// of SlowRecvBuffer, read nothing, and hold the connection until the
@@ -76,11 +77,13 @@ const (
 	DefaultDuration      = 10 * time.Second
 	DefaultSize          = codec.ChunkSize
 	DefaultDialsInFlight = 256
-	DefaultWindow        = 64 << 10
-	DefaultTimeout       = 10 * time.Second
-	DefaultDialTimeout   = 10 * time.Second
-	DefaultDrainTimeout  = 2 * time.Second
-	DefaultSlowBytes     = 8 << 20
+	// StreamChunk is the most a stream connection without a window writes
+	// at once.
+	StreamChunk         = 64 << 10
+	DefaultTimeout      = 10 * time.Second
+	DefaultDialTimeout  = 10 * time.Second
+	DefaultDrainTimeout = 2 * time.Second
+	DefaultSlowBytes    = 8 << 20
 
 	// MaxSlowBytes bounds Config.SlowBytes.
 	MaxSlowBytes = 1 << 30
@@ -129,7 +132,9 @@ type Config struct {
 	// Rate caps messages per second per connection; 0 means no cap.
 	Rate float64 `json:"rate_per_s"`
 	// Window bounds the bytes a stream connection has written but not yet
-	// had back; 0 means DefaultWindow. It is raised to Size if smaller.
+	// had back, refilled once half of it is back; 0 means no window: write
+	// whenever the socket takes more, what common stream benchmarks do. It
+	// is raised to Size if smaller.
 	Window int `json:"window_bytes"`
 	// SlowBytes is what each Slow connection sends; 0 means
 	// DefaultSlowBytes.
@@ -138,7 +143,9 @@ type Config struct {
 	// before the wait counts as a "timeout" error; 0 means DefaultTimeout.
 	Timeout time.Duration `json:"timeout_ns"`
 	// DrainTimeout bounds the wait, after the measured time, for replies
-	// still owed; 0 means DefaultDrainTimeout.
+	// still owed while none comes back; 0 means DefaultDrainTimeout. While
+	// replies keep coming the wait goes on, for at most Timeout more: a
+	// stream without a window may have megabytes a connection in flight.
 	DrainTimeout time.Duration `json:"drain_timeout_ns"`
 	// Generator selects the generator; empty means DefaultGenerator.
 	Generator Generator `json:"generator"`
@@ -249,13 +256,12 @@ func (c Config) withDefaults() (Config, error) {
 	if !(c.Rate >= 0) || math.IsInf(c.Rate, 0) {
 		return c, fmt.Errorf("load: rate must be a number from 0 up, got %g", c.Rate)
 	}
-	if c.Window == 0 {
-		c.Window = DefaultWindow
-	}
 	if c.Window < 0 {
-		return c, fmt.Errorf("load: window must be positive, got %d", c.Window)
+		return c, fmt.Errorf("load: window must not be negative, got %d", c.Window)
 	}
-	c.Window = max(c.Window, c.Size)
+	if c.Window > 0 {
+		c.Window = max(c.Window, c.Size)
+	}
 	if c.SlowBytes == 0 {
 		c.SlowBytes = DefaultSlowBytes
 	}

@@ -243,6 +243,12 @@ func (g *gnetGenerator) send(gc *gnetConn, at int64) {
 		}
 		return
 	}
+	if g.r.unwindowed() && gc.c.OutboundBuffered() > 0 {
+		// The socket took less than the last write: gnet writes the rest
+		// when it can, and calls nothing then, but the bytes it writes come
+		// back, and the OnTraffic they cause writes more.
+		return
+	}
 	n, intended := gc.next(g.r, at)
 	if n == 0 {
 		if gc.room(g.r) > 0 && !gc.held { // held back by the pacer

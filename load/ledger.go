@@ -30,7 +30,9 @@ func (l *ledger) owed() uint64 { return l.sent - l.recv }
 
 // room is how many whole messages may be written now, before pacing:
 // pingpong writes one when owed nothing; stream refills its window once at
-// least half of it has come back, so that writes are few and large.
+// least half of it has come back, so that writes are few and large; a
+// stream without a window may always write a chunk, and the generator
+// writes it when the socket takes more.
 func (l *ledger) room(r *run) int {
 	owed := l.owed()
 	if r.cfg.Mode == PingPong {
@@ -38,6 +40,9 @@ func (l *ledger) room(r *run) int {
 			return 1
 		}
 		return 0
+	}
+	if r.cfg.Window == 0 {
+		return r.chunk
 	}
 	w := uint64(r.cfg.Window)
 	if owed > w/2 {

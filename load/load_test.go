@@ -42,21 +42,25 @@ func TestCleanRun(t *testing.T) {
 	addr := startPeer(t, upper)
 	for _, g := range generators {
 		for _, tc := range []struct {
-			mode Mode
-			size int
-			rate float64
+			mode   Mode
+			size   int
+			rate   float64
+			window int
 		}{
-			{PingPong, 16, 0},
-			{PingPong, 5000, 0}, // a reply in several reads
-			{PingPong, 16, 200},
-			{Stream, 16, 0},
-			{Stream, 1000, 0},
-			{Stream, 16, 2000},
+			{PingPong, 16, 0, 0},
+			{PingPong, 5000, 0, 0}, // a reply in several reads
+			{PingPong, 16, 200, 0},
+			{Stream, 16, 0, 0},
+			{Stream, 1000, 0, 0},
+			{Stream, 16, 2000, 0},
+			{Stream, 16, 0, 64 << 10},
+			{Stream, 1000, 0, 1500}, // a window of one message
+			{Stream, 16, 2000, 64 << 10},
 		} {
-			t.Run(fmt.Sprintf("%s/%s/%d/%g", g, tc.mode, tc.size, tc.rate), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%s/%d/%g/%d", g, tc.mode, tc.size, tc.rate, tc.window), func(t *testing.T) {
 				t.Parallel()
 				cfg := short(addr, g, tc.mode)
-				cfg.Size, cfg.Rate = tc.size, tc.rate
+				cfg.Size, cfg.Rate, cfg.Window = tc.size, tc.rate, tc.window
 				res := mustRun(t, cfg)
 				if got, want := res.Connected, cfg.Conns; got != want {
 					t.Errorf("Connected = %d, want %d (failed %v)", got, want, res.ConnectFailed)
@@ -79,9 +83,12 @@ func TestCleanRun(t *testing.T) {
 				} else if h.TotalCount() == 0 {
 					t.Errorf("no latency recorded")
 				}
-				// Bytes of messages that straddle the window's edges are
-				// counted on one side only: at most one window a connection.
-				slack := uint64(cfg.Conns * max(cfg.Size, DefaultWindow))
+				// Bytes of messages that straddle the measured time's edges
+				// are counted on one side only.
+				slack := uint64(cfg.Conns * max(cfg.Size, StreamChunk, cfg.Window))
+				if tc.mode == Stream && res.Window != tc.window {
+					t.Errorf("Window = %d, want %d", res.Window, tc.window)
+				}
 				if got, want := res.BytesReceived, res.Messages*uint64(tc.size); absDiff(got, want) > slack {
 					t.Errorf("BytesReceived = %d, want about Messages*Size = %d", got, want)
 				}
@@ -89,9 +96,12 @@ func TestCleanRun(t *testing.T) {
 					t.Errorf("latency summary out of order: %+v", res.Latency)
 				}
 				if tc.rate > 0 {
-					// The cap holds: at most the rate, plus one message of
-					// catch-up per connection.
-					limit := tc.rate*float64(cfg.Conns) + float64(cfg.Conns)/res.Duration.Seconds()
+					// The cap holds over the schedule, which starts with the
+					// warm-up: a connection behind (a slow warm-up) catches up
+					// in the measured time, but never sends a message before
+					// its due time, plus the first one.
+					span := (cfg.Warmup + res.Duration).Seconds()
+					limit := (tc.rate*span + 1) * float64(cfg.Conns) / res.Duration.Seconds()
 					if res.MessagesPerS > limit*1.05 {
 						t.Errorf("MessagesPerS = %.0f over the cap %.0f", res.MessagesPerS, limit)
 					}

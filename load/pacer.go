@@ -54,13 +54,21 @@ func (p pacer) first(start int64, i int) int64 {
 	return start + int64((uint64(i)*0x9E3779B97F4A7C15>>11)%uint64(p.interval))
 }
 
-// tick is how often an event loop looks for connections that are due: a
-// quarter of the interval, between 1 ms and 20 ms; 0 when there is no cap.
+// paceTick is how often an event loop of the gnet generator sends what has
+// come due: every connection has its own phase (first), and a tick releases
+// only what fell due since the last, so no burst is larger than what is due
+// within a millisecond. (Ticks of a quarter interval, up to 20 ms, released
+// 400 messages at once at 2,000 connections x 10/s and measured mostly the
+// generator's own queue: p50 6.9 ms against 0.29 ms.)
+const paceTick = time.Millisecond
+
+// tick is how often an event loop looks for connections that are due:
+// paceTick, 0 when there is no cap.
 func (p pacer) tick() time.Duration {
 	if p.interval == 0 {
 		return 0
 	}
-	return min(max(time.Duration(p.interval)/4, time.Millisecond), 20*time.Millisecond)
+	return paceTick
 }
 
 // wheel holds connections until they are due, in slots one tick wide: a

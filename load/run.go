@@ -38,9 +38,12 @@ const (
 
 // run is the state one process's generator shares with the driver.
 type run struct {
-	cfg    *Config
-	pay    *payload
-	pace   pacer
+	cfg  *Config
+	pay  *payload
+	pace pacer
+	// chunk is the messages a stream connection without a window writes
+	// at once.
+	chunk  int
 	phase  atomic.Int32
 	errors errorCounts
 
@@ -55,8 +58,9 @@ type run struct {
 func newRun(cfg *Config) *run {
 	r := &run{
 		cfg:      cfg,
-		pay:      newPayload(cfg.Size, cfg.Window),
+		pay:      newPayload(cfg.Size, max(cfg.Window, StreamChunk)),
 		pace:     newPacer(cfg.Rate),
+		chunk:    max(StreamChunk/cfg.Size, 1),
 		finished: make(chan struct{}),
 	}
 	r.live.Store(1)
@@ -65,6 +69,9 @@ func newRun(cfg *Config) *run {
 
 // measuring reports whether what completes now is measured.
 func (r *run) measuring() bool { return r.phase.Load() == phaseRun }
+
+// unwindowed reports whether connections stream without a window.
+func (r *run) unwindowed() bool { return r.cfg.Mode == Stream && r.cfg.Window == 0 }
 
 // sending reports whether connections may send new messages.
 func (r *run) sending() bool { return r.phase.Load() < phaseDrain }
@@ -194,7 +201,7 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 
 	prog.enter(PhaseDrain, cfg.DrainTimeout)
 	g.drain()
-	wait(context.Background(), r.finished, cfg.DrainTimeout)
+	drainWait(r, g, cfg.DrainTimeout, cfg.DrainTimeout+cfg.Timeout)
 	if slow != nil {
 		res.Slow = slow.result()
 	}
@@ -222,6 +229,32 @@ func wait(ctx context.Context, done <-chan struct{}, d time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	case <-done:
+	}
+}
+
+// drainWait waits until every connection has finished, for at most long,
+// and ends sooner once a whole stall passes with no message completed.
+func drainWait(r *run, g generator, stall, long time.Duration) {
+	seen := func() uint64 {
+		var n uint64
+		for _, t := range g.tallies() {
+			n += t.messagesSeen.Load()
+		}
+		return n
+	}
+	end := time.Now().Add(long)
+	for last := seen(); ; {
+		wait(context.Background(), r.finished, min(stall, time.Until(end)))
+		select {
+		case <-r.finished:
+			return
+		default:
+		}
+		n := seen()
+		if n == last || !time.Now().Before(end) {
+			return
+		}
+		last = n
 	}
 }
 

@@ -25,7 +25,9 @@ func loadCommand() *cli.Command {
 		Description: `Opens --conns connections (at --connect-rate a second, or as fast as the
 server accepts), then for --warmup and --duration has each one send
 --size-byte messages: in pingpong one at a time, waiting for the whole
-reply; in stream continuously, reading concurrently. In slow mode each
+reply; in stream continuously, reading concurrently: by default writing
+whenever the socket takes more, with --window at most that many bytes in
+flight per connection, refilled once half is back. In slow mode each
 connection sends --slow-bytes with a 4 KiB receive buffer, reads nothing
 and holds on until the run ends; the report says how much the server
 took. Every byte back is
@@ -45,6 +47,7 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.DurationFlag{Name: "duration", Value: load.DefaultDuration, Usage: "measured time", EnvVars: env("DURATION")},
 			&cli.DurationFlag{Name: "warmup", Usage: "traffic before the measured time, not measured", EnvVars: env("WARMUP")},
 			&cli.StringFlag{Name: "mode", Value: string(load.PingPong), Usage: "pingpong (one message, then its reply), stream (write and read continuously) or slow (send --slow-bytes, never read)", EnvVars: env("MODE")},
+			&cli.GenericFlag{Name: "window", Value: newSizeFlag(0), Usage: "stream mode: bytes in flight per connection at most, refilled when half is back (0 = no window: write whenever the socket takes more): " + sizeHelp, EnvVars: env("WINDOW")},
 			&cli.GenericFlag{Name: "slow-bytes", Value: newSizeFlag(load.DefaultSlowBytes), Usage: "slow mode: bytes each connection sends: " + sizeHelp, EnvVars: env("SLOW_BYTES")},
 			&cli.GenericFlag{Name: "size", Value: newSizeFlag(int64(load.DefaultSize)), Usage: "bytes per message: " + sizeHelp, EnvVars: env("SIZE")},
 			&cli.Float64Flag{Name: "rate", Usage: "messages a second per connection (0 = no cap)", EnvVars: env("RATE")},
@@ -142,6 +145,11 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 		return cfg, fmt.Errorf("load: --size must be 1 byte to %s, got %s", formatSize(load.MaxSize), formatSize(size))
 	}
 	cfg.Size = int(size)
+	window := c.Generic("window").(*sizeFlag).Bytes()
+	if window > load.MaxSize {
+		return cfg, fmt.Errorf("load: --window must be at most %s, got %s", formatSize(load.MaxSize), formatSize(window))
+	}
+	cfg.Window = int(window)
 	if cfg.SlowBytes = c.Generic("slow-bytes").(*sizeFlag).Bytes(); cfg.SlowBytes < 1 || cfg.SlowBytes > load.MaxSlowBytes {
 		return cfg, fmt.Errorf("load: --slow-bytes must be 1 byte to %s, got %s", formatSize(load.MaxSlowBytes), formatSize(cfg.SlowBytes))
 	}
