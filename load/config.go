@@ -168,7 +168,20 @@ type Config struct {
 	// Progress, if set, is called about five times a second from a
 	// goroutine of Run while connecting and running.
 	Progress func(Progress) `json:"-"`
+	// Shard, if set, narrows the run to one shard's part of Conns and
+	// ConnectRate; Result.Shard names it.
+	Shard Shard `json:"-"`
+	// StartAt, if set, is the wall-clock time at which the measured window
+	// starts, so that shards on several hosts measure the same time: the
+	// run dials first, waits, warms up for Warmup just before StartAt, and
+	// ends its window at StartAt+Duration. A run that cannot start its
+	// window on time starts it as soon as it can and says so in
+	// Result.Late and Result.StartSkew.
+	StartAt time.Time `json:"start_at,omitzero"`
 
+	// shard is Shard once applied: withDefaults narrows Conns only once,
+	// and worker processes are sent the narrowed Config without it.
+	shard Shard
 	// firstConn is the index of this process's first connection among all
 	// workers', so that source addresses go round robin over all of them.
 	firstConn int
@@ -191,6 +204,7 @@ type Phase string
 // The phases of a run, in order.
 const (
 	PhaseConnect Phase = "connect"
+	PhaseWait    Phase = "wait" // connected, waiting for Config.StartAt
 	PhaseWarmup  Phase = "warmup"
 	PhaseRun     Phase = "run"
 	PhaseDrain   Phase = "drain"
@@ -225,6 +239,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Conns < 0 {
 		return c, fmt.Errorf("load: conns must be positive, got %d", c.Conns)
+	}
+	if !c.Shard.IsZero() {
+		if err := c.Shard.apply(&c); err != nil {
+			return c, err
+		}
+		c.shard, c.Shard = c.Shard, Shard{}
 	}
 	if !(c.ConnectRate >= 0) || math.IsInf(c.ConnectRate, 0) { // NaN fails >= too
 		return c, fmt.Errorf("load: connect rate must be a number from 0 up, got %g", c.ConnectRate)

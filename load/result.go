@@ -87,6 +87,19 @@ type Result struct {
 	// Slow is what the connections of a slow run got rid of; nil in other
 	// modes.
 	Slow *SlowResult `json:"slow,omitempty"`
+
+	// Shard is "I/N" when this run was shard I of N (Config.Shard).
+	Shard string `json:"shard,omitempty"`
+	// WindowStart is the wall-clock time the measured window started.
+	WindowStart time.Time `json:"window_start,omitzero"`
+	// StartAt is the time the window was asked to start (Config.StartAt).
+	StartAt time.Time `json:"start_at,omitzero"`
+	// StartSkew is WindowStart less StartAt: how late (or, negative, how
+	// early) the window started; 0 without StartAt.
+	StartSkew time.Duration `json:"start_skew_ns,omitempty"`
+	// Late is set when the run was not connected in time to start its
+	// window at StartAt, and started it as soon as it could.
+	Late bool `json:"late,omitempty"`
 }
 
 // Latency summarises a latency distribution in microseconds.

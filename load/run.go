@@ -108,12 +108,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("load: %d workers for %d connections: each worker needs at least one", workers, cfg.Conns)
 	}
 	if workers > 1 {
-		return runWorkers(ctx, cfg, workers)
+		res, err := runWorkers(ctx, cfg, workers)
+		if err != nil {
+			return nil, err
+		}
+		res.Shard = cfg.shard.String()
+		return res, nil
 	}
 	if limit := ConnsPerProcess(cfg.DialsInFlight); cfg.Conns > limit {
 		return nil, fmt.Errorf("load: %d connections need more open files than one process may hold (%d connections); use more workers", cfg.Conns, limit)
 	}
-	return runLocal(ctx, &cfg, nil)
+	res, err := runLocal(ctx, &cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	res.Shard = cfg.shard.String()
+	return res, nil
 }
 
 // fdReserve is the descriptors a process keeps for what is not a
@@ -186,16 +196,27 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 		}
 	}
 
+	plan := planStart(cfg, time.Now())
+	if d := time.Until(plan.trafficAt); d > 0 {
+		prog.enter(PhaseWait, d)
+		wait(ctx, nil, d)
+	}
+
 	r.phase.Store(phaseWarmup)
-	prog.enter(PhaseWarmup, cfg.Warmup)
+	prog.enter(PhaseWarmup, plan.measureAt.Sub(plan.trafficAt))
 	g.start()
 	r.finish() // the driver's own share of live: from now on only connections hold it
-	wait(ctx, r.finished, cfg.Warmup)
+	wait(ctx, r.finished, time.Until(plan.measureAt))
 
 	r.phase.Store(phaseRun)
-	prog.enter(PhaseRun, cfg.Duration)
 	cpu0, m0 := cpuTime(), time.Now()
-	wait(ctx, r.finished, cfg.Duration)
+	res.setStart(cfg, m0, plan.late)
+	if !cfg.StartAt.IsZero() { // a run ready late warmed up for less
+		res.Warmup = m0.Sub(plan.trafficAt)
+	}
+	end := plan.windowEnd(m0, cfg.Duration)
+	prog.enter(PhaseRun, end.Sub(m0))
+	wait(ctx, r.finished, time.Until(end))
 	r.phase.Store(phaseDrain)
 	window, cpu := time.Since(m0), cpuTime()-cpu0
 

@@ -160,7 +160,7 @@ func runWorkers(ctx context.Context, cfg Config, n int) (*Result, error) {
 		job.Conns, job.Workers = share, 1
 		job.ConnectRate = cfg.ConnectRate / float64(n)
 		job.DialsInFlight = max(cfg.DialsInFlight/n, 1)
-		w, err := startWorker(cfg.WorkerCommand(), workerJob{Config: job, FirstConn: first})
+		w, err := startWorker(cfg.WorkerCommand(), workerJob{Config: job, FirstConn: cfg.firstConn + first})
 		if err != nil {
 			return nil, err
 		}

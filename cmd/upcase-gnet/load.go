@@ -35,6 +35,11 @@ checked against the uppercase of what was sent; a mismatch, a short reply,
 a reset, a timeout or a failed connection makes the exit code 1 unless
 --allow-errors. Prints a table, or with --json one JSON object.
 
+With --shard I/N (or JOB_COMPLETION_INDEX and UPCASE_GNET_SHARDS in a
+Kubernetes Indexed Job) this process runs its share of the test, and with
+--start-at every shard measures the same window; "upcase-gnet merge" adds
+their --json results up exactly.
+
 More connections than one process can hold are split over worker processes
 of this binary; past about 25,000 connections to one server port they are
 spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
@@ -57,6 +62,8 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.StringFlag{Name: "generator", Value: string(load.DefaultGenerator), Usage: "gnet (event loops) or goroutine (one per connection)", EnvVars: env("GENERATOR")},
 			&cli.IntFlag{Name: "workers", Usage: "generator processes, at most 64 (load.MaxWorkers; 0 = as many as the open-file limit needs)", EnvVars: env("WORKERS")},
 			&cli.StringFlag{Name: "source-addrs", Value: "0", Usage: "source addresses: a count N for 127.0.0.1..N, or a comma-separated list (0 = automatic)", EnvVars: env("SOURCE_ADDRS")},
+			&cli.StringFlag{Name: "shard", Usage: "run shard I of N (I from 0) of the test: its share of --conns and --connect-rate (default: from JOB_COMPLETION_INDEX and " + load.EnvShardCount + ")", EnvVars: env("SHARD")},
+			&cli.StringFlag{Name: "start-at", Usage: "start the measured window at this wall-clock time, RFC 3339 (2026-11-29T15:00:00Z), after dialing and --warmup", EnvVars: env("START_AT")},
 			&cli.BoolFlag{Name: "worker", Hidden: true, Usage: "run as a worker process of another load: job on stdin, result on stdout"},
 		},
 		Action: runLoad,
@@ -164,6 +171,22 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 	}
 	if cfg.Network == "unix" && len(cfg.SourceAddrs) > 0 {
 		return cfg, fmt.Errorf("load: --source-addrs needs a TCP server, not --unix")
+	}
+	if s := c.String("shard"); s != "" {
+		cfg.Shard, err = load.ParseShard(s)
+	} else {
+		cfg.Shard, err = load.ShardFromEnv(os.Getenv)
+	}
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Shard.Count > cfg.Conns {
+		return cfg, fmt.Errorf("load: --conns %d over %d shards: each shard needs at least one connection", cfg.Conns, cfg.Shard.Count)
+	}
+	if s := c.String("start-at"); s != "" {
+		if cfg.StartAt, err = time.Parse(time.RFC3339, s); err != nil {
+			return cfg, fmt.Errorf("load: --start-at %q: want an RFC 3339 time such as 2026-11-29T15:00:00Z", s)
+		}
 	}
 	cfg.WorkerCommand = workerCommand
 	return cfg, nil

@@ -1,0 +1,72 @@
+package load
+
+import (
+	"time"
+)
+
+// startPlan is when a run's traffic and measured window begin and end, on
+// the monotonic clock of the time it was planned from.
+type startPlan struct {
+	trafficAt time.Time // the warm-up starts
+	measureAt time.Time // the measured window starts
+	endAt     time.Time // the window ends; zero: Duration after it actually started
+	late      bool      // not ready in time for Config.StartAt
+}
+
+// planStart plans a run whose connections are ready now. Without StartAt,
+// traffic starts now. With it, the window starts at StartAt and ends at
+// StartAt+Duration whatever happens, so that shards' windows coincide: a run
+// ready too late for the whole warm-up warms up for less, and one ready
+// after StartAt starts measuring at once, late, without a warm-up.
+func planStart(cfg *Config, now time.Time) startPlan {
+	if cfg.StartAt.IsZero() {
+		return startPlan{trafficAt: now, measureAt: now.Add(cfg.Warmup)}
+	}
+	// StartAt carries no monotonic reading (it came from a flag, or JSON),
+	// so this difference is on the wall clock, the clock shards share; the
+	// times derived from now are then on now's monotonic clock.
+	until := cfg.StartAt.Sub(now)
+	p := startPlan{measureAt: now.Add(until), endAt: now.Add(until + cfg.Duration)}
+	switch {
+	case until >= cfg.Warmup:
+		p.trafficAt = p.measureAt.Add(-cfg.Warmup)
+	case until > 0:
+		p.trafficAt = now
+	default:
+		p.trafficAt, p.measureAt, p.late = now, now, true
+	}
+	return p
+}
+
+// windowEnd is when a window that started at started ends.
+func (p startPlan) windowEnd(started time.Time, d time.Duration) time.Time {
+	if p.endAt.IsZero() {
+		return started.Add(d)
+	}
+	return p.endAt
+}
+
+// setStart records when the measured window started, and how far that was
+// from Config.StartAt.
+func (r *Result) setStart(cfg *Config, started time.Time, late bool) {
+	r.WindowStart = started.Round(0).UTC()
+	if !cfg.StartAt.IsZero() {
+		r.StartAt = cfg.StartAt.UTC()
+		r.StartSkew = r.WindowStart.Sub(r.StartAt)
+		r.Late = late
+	}
+}
+
+// mergeStart folds the start of another process's window into r's: the
+// earliest start, the worst skew, late if any was.
+func (r *Result) mergeStart(o *Result) {
+	if r.WindowStart.IsZero() || (!o.WindowStart.IsZero() && o.WindowStart.Before(r.WindowStart)) {
+		r.WindowStart = o.WindowStart
+	}
+	if abs(o.StartSkew) > abs(r.StartSkew) {
+		r.StartSkew = o.StartSkew
+	}
+	r.Late = r.Late || o.Late
+}
+
+func abs(d time.Duration) time.Duration { return max(d, -d) }
