@@ -221,6 +221,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	m.Errors = map[string]uint64{}
 	m.Messages, m.BytesSent, m.BytesReceived, m.GeneratorCPU, m.Duration = 0, 0, 0, 0, 0
 	m.Slow = nil
+	m.WindowStart, m.StartSkew, m.Late = time.Time{}, 0, false
 	var lat, sent, conn []*hdr.Histogram
 	for _, r := range rs {
 		m.Conns += r.Conns
@@ -238,6 +239,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		m.GeneratorCPU += r.GeneratorCPU
 		m.Duration = max(m.Duration, r.Duration)
 		m.ConnectTime = max(m.ConnectTime, r.ConnectTime)
+		m.mergeStart(r)
 		m.Slow = r.Slow.merge(m.Slow)
 		for _, x := range []struct {
 			enc string

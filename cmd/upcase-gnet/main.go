@@ -6,6 +6,7 @@
 //	upcase-gnet client [--duplex] [BYTES]
 //	upcase-gnet load --conns 10000 --mode pingpong ...
 //	upcase-gnet compare ...
+//	upcase-gnet merge shard-*.json
 package main
 
 import (
@@ -24,6 +25,7 @@ func main() {
 			clientCommand(),
 			loadCommand(),
 			compareCommand(),
+			mergeCommand(),
 		},
 		// Errors are printed once, below, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
