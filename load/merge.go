@@ -164,6 +164,7 @@ func sameTest(ins []Input) error {
 			{"mode", a.Result.Mode, b.Result.Mode},
 			{"message size", a.Result.Size, b.Result.Size},
 			{"rate", a.Result.Rate, b.Result.Rate},
+			{"window", a.Result.Window, b.Result.Window},
 		} {
 			if f.x != f.y {
 				return fmt.Errorf("load: merge: %s has %s %v, %s has %v: not the same test", a.name(), f.what, f.x, b.name(), f.y)
@@ -229,6 +230,7 @@ func sameHistograms(ins []Input) error {
 		samples func(*Result) uint64
 	}{
 		{"latency", func(r *Result) string { return r.Histogram }, func(r *Result) uint64 { return r.Messages }},
+		{"uncorrected latency", func(r *Result) string { return r.HistogramUncorrected }, func(r *Result) uint64 { return r.Messages }},
 		{"connect", func(r *Result) string { return r.ConnectHistogram }, func(r *Result) uint64 { return uint64(r.Connected) }},
 	} {
 		var ref *hdr.Histogram

@@ -14,9 +14,10 @@ import (
 // run would report it.
 func shardResult(t *testing.T, i, n int, samples []time.Duration) *Result {
 	t.Helper()
-	h, c := newHistogram(), newHistogram()
+	h, u, c := newHistogram(), newHistogram(), newHistogram()
 	for _, s := range samples {
 		record(h, s)
+		record(u, s/2) // from the actual send, shorter
 	}
 	record(c, time.Duration(i+1)*time.Millisecond)
 	r := &Result{
@@ -30,6 +31,9 @@ func shardResult(t *testing.T, i, n int, samples []time.Duration) *Result {
 	if r.Histogram, err = EncodeHistogram(h); err != nil {
 		t.Fatal(err)
 	}
+	if r.HistogramUncorrected, err = EncodeHistogram(u); err != nil {
+		t.Fatal(err)
+	}
 	if r.ConnectHistogram, err = EncodeHistogram(c); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +45,7 @@ func shardResult(t *testing.T, i, n int, samples []time.Duration) *Result {
 func TestMergeShardsExact(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
-	union := newHistogram()
+	union, unionU := newHistogram(), newHistogram()
 	var ins []Input
 	var total uint64
 	for i := range 4 {
@@ -54,6 +58,7 @@ func TestMergeShardsExact(t *testing.T) {
 				samples[j] = 2 * time.Hour
 			}
 			record(union, samples[j])
+			record(unionU, samples[j]/2)
 		}
 		total += uint64(len(samples))
 		// Shards in any order.
@@ -69,6 +74,9 @@ func TestMergeShardsExact(t *testing.T) {
 	}
 	if m.Histogram != want {
 		t.Errorf("merged histogram differs from the union of the samples")
+	}
+	if want, _ := EncodeHistogram(unionU); m.HistogramUncorrected != want {
+		t.Errorf("merged uncorrected histogram differs from the union of the samples")
 	}
 	if got, want := m.Latency, summarize(union); got != want {
 		t.Errorf("latency %+v, want %+v", got, want)
@@ -117,6 +125,11 @@ func TestMergeShardsRefuses(t *testing.T) {
 	}{
 		{"histogram settings", two(func(_, b *Result) { otherSettings(b) }), "different settings"},
 		{"no histogram", two(func(_, b *Result) { b.Histogram = "" }), "no latency histogram"},
+		{"uncorrected settings", two(func(_, b *Result) {
+			b.HistogramUncorrected = b.Histogram
+			otherSettings(b)
+			b.HistogramUncorrected, b.Histogram = b.Histogram, b.HistogramUncorrected
+		}), "uncorrected latency histogram tracks"},
 		{"broken histogram", two(func(_, b *Result) { b.Histogram = "bm90IGEgaGlzdG9ncmFt" }), "decoding a histogram"},
 		{"mode", two(func(_, b *Result) { b.Mode = "stream" }), "not the same test"},
 		{"size", two(func(_, b *Result) { b.Size = 1024 }), "not the same test"},

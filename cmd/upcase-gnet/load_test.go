@@ -33,6 +33,10 @@ func TestLoadBadValues(t *testing.T) {
 		{[]string{"--workers", "-2"}, "--workers"},
 		{[]string{"--workers", "100000"}, "at most 64"},
 		{[]string{"extra"}, "no arguments"},
+		{[]string{"--shard", "4/4"}, "0 <= index < count"},
+		{[]string{"--shard", "1"}, "INDEX/COUNT"},
+		{[]string{"--conns", "3", "--shard", "0/4"}, "each shard needs at least one"},
+		{[]string{"--start-at", "tomorrow"}, "RFC 3339"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -132,5 +136,24 @@ func TestLoadWorkers(t *testing.T) {
 	res, code := loadJSON(t, nil, "--port", port, "--conns", "6", "--workers", "2", "--duration", "300ms")
 	if code != 0 || res.Workers != 2 || res.Connected != 6 || res.Messages == 0 {
 		t.Errorf("exit %d, workers %d, connected %d, messages %d", code, res.Workers, res.Connected, res.Messages)
+	}
+}
+
+// TestLoadShardFromEnv: in an Indexed Job's pod the index comes from
+// JOB_COMPLETION_INDEX, and without the number of shards the run refuses to
+// start rather than run the whole test in every pod.
+func TestLoadShardFromEnv(t *testing.T) {
+	t.Parallel()
+	_, stderr, code := run(t, []string{"JOB_COMPLETION_INDEX=2"}, "load", "--conns", "8")
+	if code == 0 {
+		t.Errorf("exit 0 with JOB_COMPLETION_INDEX and no UPCASE_GNET_SHARDS")
+	}
+	oneLine(t, stderr, "UPCASE_GNET_SHARDS is not set")
+
+	srv := startServe(t, "--engine", "gnet", "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	res, code := loadJSON(t, []string{"JOB_COMPLETION_INDEX=2", "UPCASE_GNET_SHARDS=4"}, "--port", port, "--conns", "10", "--duration", "200ms")
+	if code != 0 || res.Shard != "2/4" || res.Conns != 2 || res.Connected != 2 {
+		t.Errorf("exit %d, shard %q, conns %d, connected %d; want shard 2/4 with 2 of 10", code, res.Shard, res.Conns, res.Connected)
 	}
 }

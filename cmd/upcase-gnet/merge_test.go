@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/upcase-gnet/upcase-gnet/load"
+)
+
+// shardRun is one `load --shard` process and what it printed.
+type shardRun struct {
+	args           []string
+	stdout, stderr bytes.Buffer
+	code           int
+	res            load.Result
+}
+
+// TestShardsMerge: four shards as separate processes drive one server with
+// their windows set 2 s ahead; merge adds them up exactly. A fifth process
+// runs shard 3 again with a timeout no reply can meet, so that it fails:
+// merged in place of the good shard 3, it shows in the table and the exit
+// code; left out, shard 3 shows as missing.
+func TestShardsMerge(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--engine", "gnet", "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	const conns = 14 // 4, 4, 3, 3
+	startAt := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
+	common := []string{"load", "--json", "--port", port, "--conns", fmt.Sprint(conns),
+		"--duration", "500ms", "--warmup", "100ms", "--start-at", startAt}
+	runs := make([]*shardRun, 5)
+	for i := range runs {
+		runs[i] = &shardRun{args: append(append([]string{}, common...), "--shard", fmt.Sprintf("%d/4", min(i, 3)))}
+	}
+	runs[4].args = append(runs[4].args, "--timeout", "1ns")
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmds := make([]*exec.Cmd, len(runs))
+	for i, r := range runs {
+		cmds[i] = exec.CommandContext(ctx, binary(t), r.args...)
+		cmds[i].Stdout, cmds[i].Stderr = &r.stdout, &r.stderr
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range runs {
+		if err := cmds[i].Wait(); err != nil {
+			ee, ok := err.(*exec.ExitError)
+			if !ok {
+				t.Fatal(err)
+			}
+			r.code = ee.ExitCode()
+		}
+		if err := json.Unmarshal(r.stdout.Bytes(), &r.res); err != nil {
+			t.Fatalf("shard %d printed %q, not a result: %v (stderr %q)", i, r.stdout.String(), err, r.stderr.String())
+		}
+	}
+	for i, r := range runs[:4] {
+		if r.code != 0 || r.res.Shard != fmt.Sprintf("%d/4", i) || r.res.Late {
+			t.Fatalf("shard %d: exit %d, shard %q, late %v, stderr %q", i, r.code, r.res.Shard, r.res.Late, r.stderr.String())
+		}
+	}
+	if bad := runs[4]; bad.code != 1 || bad.res.ErrorCount() == 0 {
+		t.Fatalf("the failing shard: exit %d, errors %v; want 1 and timeouts", bad.code, bad.res.Errors)
+	}
+
+	// The four good shards, as pod logs on standard input, with a line of
+	// stderr mixed in.
+	var logs bytes.Buffer
+	for _, r := range runs[:4] {
+		logs.Write(r.stdout.Bytes())
+	}
+	logs.WriteString("upcase-gnet: a log line that is not a result\n")
+	stdout, stderr, code := runStdin(t, logs.Bytes(), "merge", "--json", "-")
+	if code != 0 {
+		t.Fatalf("merge: exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stderr, "not a result, skipped: upcase-gnet: a log line") {
+		t.Errorf("merge's stderr does not show the skipped line: %q", stderr)
+	}
+	var m load.Merged
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+		t.Fatalf("merge --json printed %q: %v", stdout, err)
+	}
+
+	var sumConns, sumConnected int
+	var sumMsgs, sumSent, sumRecv uint64
+	union := &histUnion{t: t}
+	first, last := runs[0].res.WindowStart, runs[0].res.WindowStart
+	for _, r := range runs[:4] {
+		sumConns += r.res.Conns
+		sumConnected += r.res.Connected
+		sumMsgs += r.res.Messages
+		sumSent += r.res.BytesSent
+		sumRecv += r.res.BytesReceived
+		union.add(r.res.Histogram)
+		if w := r.res.WindowStart; w.Before(first) {
+			first = w
+		} else if w.After(last) {
+			last = w
+		}
+		t.Logf("shard %s: %d connections, %d messages, window started %v after --start-at", r.res.Shard, r.res.Connected, r.res.Messages, r.res.StartSkew)
+	}
+	if m.Conns != conns || sumConns != conns || m.Connected != sumConnected || sumConnected != conns {
+		t.Errorf("merged conns %d connected %d; the shards' %d and %d; want %d", m.Conns, m.Connected, sumConns, sumConnected, conns)
+	}
+	if m.Messages != sumMsgs || m.BytesSent != sumSent || m.BytesReceived != sumRecv || sumMsgs == 0 {
+		t.Errorf("merged messages %d, bytes %d/%d; the shards' sums %d, %d/%d", m.Messages, m.BytesSent, m.BytesReceived, sumMsgs, sumSent, sumRecv)
+	}
+	if got, want := m.Histogram, union.encode(); got != want {
+		t.Errorf("the merged histogram is not the one all the shards' samples make together")
+	}
+	if len(m.Shards) != 4 || len(m.Missing) != 0 || m.StartSpread != last.Sub(first) {
+		t.Errorf("shards %d, missing %v, spread %v (want %v)", len(m.Shards), m.Missing, m.StartSpread, last.Sub(first))
+	}
+	// The target is 50 ms here; this bound only catches shards that did
+	// not wait for --start-at at all (they start ~100 ms apart as processes).
+	t.Logf("windows started within %v of each other", m.StartSpread)
+	if m.StartSpread > 250*time.Millisecond {
+		t.Errorf("windows started %v apart", m.StartSpread)
+	}
+
+	// The failing shard in place of the good shard 3: in the table and in
+	// the exit code, unless --allow-errors.
+	files := writeResults(t, runs[0], runs[1], runs[2], runs[4])
+	stdout, stderr, code = run(t, nil, append([]string{"merge"}, files...)...)
+	if code != 1 || !strings.Contains(stderr, "shard 3/4") || !strings.Contains(stderr, "errors") {
+		t.Errorf("merge with a failing shard: exit %d, stderr %q; want 1 naming shard 3/4", code, stderr)
+	}
+	if !regexpMatch(`(?m)^3/4 .*timeout \d+`, stdout) || !strings.Contains(stdout, "timeout") {
+		t.Errorf("the table does not show shard 3's timeouts:\n%s", stdout)
+	}
+	if _, _, code = run(t, nil, append([]string{"merge", "--allow-errors"}, files...)...); code != 0 {
+		t.Errorf("merge --allow-errors with a failing shard: exit %d, want 0", code)
+	}
+	// Shard 3 missing altogether.
+	stdout, stderr, code = run(t, nil, append([]string{"merge"}, files[:3]...)...)
+	if code != 1 || !strings.Contains(stdout, "3/4    MISSING") || !strings.Contains(stderr, "shard 3/4: no result") {
+		t.Errorf("merge without shard 3: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// histUnion builds the histogram of every shard's samples together with
+// HdrHistogram's own Merge, which records each bucket's count again: not
+// the count-by-count addition that load merges with.
+type histUnion struct {
+	t *testing.T
+	h *hdr.Histogram
+}
+
+func (u *histUnion) add(encoded string) {
+	u.t.Helper()
+	h, err := hdr.Decode([]byte(encoded))
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	if u.h == nil {
+		u.h = hdr.New(h.LowestTrackableValue(), h.HighestTrackableValue(), int(h.SignificantFigures()))
+	}
+	if dropped := u.h.Merge(h); dropped != 0 {
+		u.t.Fatalf("%d samples dropped", dropped)
+	}
+}
+
+func (u *histUnion) encode() string {
+	u.t.Helper()
+	s, err := load.EncodeHistogram(u.h)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	return s
+}
+
+// writeResults writes each run's result to a file of its own and returns
+// their paths.
+func writeResults(t *testing.T, runs ...*shardRun) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var paths []string
+	for i, r := range runs {
+		p := filepath.Join(dir, fmt.Sprintf("shard-%d.json", i))
+		if err := os.WriteFile(p, r.stdout.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+// runStdin is run with stdin as the command's standard input.
+func runStdin(t *testing.T, stdin []byte, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &out, &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), errb.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), 0
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+func TestMergeBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{\"target\": 5}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.json")
+	if err := os.WriteFile(empty, []byte("just a log line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "give result files"},
+		{[]string{filepath.Join(dir, "none.json")}, "no such file"},
+		{[]string{bad}, "bad.json:1: not a load result"},
+		{[]string{empty}, "no results"},
+	} {
+		_, stderr, code := run(t, nil, append([]string{"merge"}, tc.args...)...)
+		if code == 0 {
+			t.Errorf("merge %q: exit 0", tc.args)
+		}
+		if tc.want == "no results" { // after the line it skipped
+			_, stderr, _ = strings.Cut(stderr, "\n")
+		}
+		oneLine(t, stderr, tc.want)
+	}
+}
