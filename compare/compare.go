@@ -95,6 +95,9 @@ type Config struct {
 	// Window is a window series' bytes in flight per connection; 0 means
 	// DefaultWindow.
 	Window int
+	// SlowSettle is how long a slow series' slow connections send before
+	// the measured connection's warm-up; 0 means DefaultSlowSettle.
+	SlowSettle time.Duration
 	// Host is the address the servers listen on; empty means DefaultHost.
 	Host string
 	// Pin runs the server under `taskset -c ServerCPUs` and the generator
@@ -152,8 +155,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.Size = or(cfg.Size, DefaultSize)
 	cfg.Rate = or(cfg.Rate, DefaultRate)
 	cfg.Window = or(cfg.Window, DefaultWindow)
-	if cfg.Repeat < 0 || cfg.Duration < 0 || cfg.Size < 0 || cfg.Window < 0 {
-		return cfg, fmt.Errorf("compare: repeat, duration, size and window must be positive")
+	cfg.SlowSettle = or(cfg.SlowSettle, DefaultSlowSettle)
+	if cfg.Repeat < 0 || cfg.Duration < 0 || cfg.Size < 0 || cfg.Window < 0 || cfg.SlowSettle < 0 {
+		return cfg, fmt.Errorf("compare: repeat, duration, size, window and slow settle must be positive")
 	}
 	if !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0) {
 		return cfg, fmt.Errorf("compare: rate must be a positive number of messages a second, got %v", cfg.Rate)
@@ -209,6 +213,7 @@ type Settings struct {
 	Rate       float64       `json:"rate_per_s"` // paced series, per connection
 	Window     int           `json:"window_bytes"`
 	SlowBytes  int           `json:"slow_bytes"` // each slow connection sends
+	SlowSettle time.Duration `json:"slow_settle_ns"`
 	Pin        bool          `json:"pin"`
 	ServerCPUs string        `json:"server_cpus,omitempty"`
 	LoadCPUs   string        `json:"load_cpus,omitempty"`
@@ -291,7 +296,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Settings: Settings{
 			Engines: cfg.Engines, Series: cfg.Series, Repeat: cfg.Repeat,
 			Duration: cfg.Duration, Warmup: cfg.Warmup, Size: cfg.Size, Pin: cfg.Pin,
-			Rate: cfg.Rate, Window: cfg.Window, SlowBytes: SlowBytes,
+			Rate: cfg.Rate, Window: cfg.Window, SlowBytes: SlowBytes, SlowSettle: cfg.SlowSettle,
 			ServerArgs: cfg.ServerArgs, LoadArgs: cfg.LoadArgs,
 			CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH,
 		},

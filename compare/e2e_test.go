@@ -168,3 +168,47 @@ func TestRunRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestRunSlow runs a tiny slow series on both engines: two connections
+// that send 8 MiB and read nothing beside one measured pingpong
+// connection, each load a real child process.
+func TestRunSlow(t *testing.T) {
+	t.Parallel()
+	bin := upcaseGnet(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var log bytes.Buffer
+	rep, err := Run(ctx, Config{
+		Binary:     bin,
+		Series:     []Series{{Slow, 2}},
+		Duration:   time.Second,
+		Warmup:     200 * time.Millisecond,
+		SlowSettle: 300 * time.Millisecond,
+		Log:        &log,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v\nlog:\n%s", err, log.String())
+	}
+	for _, tr := range rep.Trials {
+		if tr.Load == nil || tr.Beside == nil || tr.Beside.Slow == nil {
+			t.Fatalf("%s: measured load %v, slow load %v", tr.Engine, tr.Load, tr.Beside)
+		}
+		if tr.Load.Connected != 1 || tr.Load.Messages == 0 || tr.Beside.Connected != 2 || tr.Beside.Slow.TakenBytes == 0 {
+			t.Errorf("%s: measured %d connected, %d messages; slow %d connected, %d bytes taken",
+				tr.Engine, tr.Load.Connected, tr.Load.Messages, tr.Beside.Connected, tr.Beside.Slow.TakenBytes)
+		}
+		// The slow ones hold on past the measured load.
+		if tr.Load.Mode != string(PingPong) || tr.Beside.Mode != "slow" {
+			t.Errorf("%s: measured mode %s, beside %s", tr.Engine, tr.Load.Mode, tr.Beside.Mode)
+		}
+	}
+	sum := rep.Summary[0]
+	if held := findRow(t, sum, keyConnected); held.Median["gnet"] != 3 || held.Median["goroutine"] != 3 {
+		t.Errorf("connections held %v, want 3 (two slow, one measured)", held.Median)
+	}
+	for _, key := range []string{keyMsgs, keyP99, keySlowTaken, keySlowLast} {
+		if row := findRow(t, sum, key); len(row.Median) != 2 {
+			t.Errorf("%s measured for %v, want both engines", key, row.Median)
+		}
+	}
+}

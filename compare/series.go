@@ -44,11 +44,11 @@ var Modes = []Mode{PingPong, Stream, Window, Paced, Slow, Idle}
 // that every slow connection is stuck with bytes owed to it.
 const SlowBytes = 8 << 20
 
-// SlowSettle is how long the slow connections of a slow series have to
-// send what the server will take before the measured connection's warm-up
-// starts: the series measures the server once they are stuck. The table's
-// "slow: last byte taken" row says whether it was long enough.
-const SlowSettle = 2 * time.Second
+// DefaultSlowSettle is how long the slow connections of a slow series have
+// to send what the server will take before the measured connection's
+// warm-up starts: the series measures the server once they are stuck. The
+// table's "slow: last byte taken" row says whether it was long enough.
+const DefaultSlowSettle = 2 * time.Second
 
 // slowHold is how long the slow connections hold on after the measured
 // connection's measured time, so that they are still there however late
@@ -142,10 +142,10 @@ func (s Series) jobs(cfg *Config) (measured loadJob, beside *loadJob) {
 	if s.Mode != Slow {
 		return measured, nil
 	}
-	measured.conns, measured.warmup = 1, SlowSettle+cfg.Warmup
+	measured.conns, measured.warmup = 1, cfg.SlowSettle+cfg.Warmup
 	return measured, &loadJob{
 		conns:    s.Conns,
-		duration: SlowSettle + cfg.Warmup + cfg.Duration + slowHold,
+		duration: cfg.SlowSettle + cfg.Warmup + cfg.Duration + slowHold,
 		args:     []string{"--mode", "slow", "--slow-bytes", strconv.Itoa(SlowBytes)},
 	}
 }

@@ -65,6 +65,7 @@ stopped either way.`,
 			&cli.IntFlag{Name: "repeat", Value: compare.DefaultRepeat, Usage: "rounds, engines alternating; the table quotes medians", EnvVars: env("COMPARE_REPEAT")},
 			&cli.IntFlag{Name: "size", Value: compare.DefaultSize, Usage: "bytes per message", EnvVars: env("COMPARE_SIZE")},
 			&cli.Float64Flag{Name: "rate", Value: compare.DefaultRate, Usage: "paced series: messages a second per connection", EnvVars: env("COMPARE_RATE")},
+			&cli.DurationFlag{Name: "slow-settle", Value: compare.DefaultSlowSettle, Usage: "slow series: how long the slow connections send before the measured one's warm-up", EnvVars: env("COMPARE_SLOW_SETTLE")},
 			&cli.GenericFlag{Name: "window", Value: newSizeFlag(compare.DefaultWindow), Usage: "window series: bytes in flight per connection, " + sizeHelp, EnvVars: env("COMPARE_WINDOW")},
 			&cli.IntFlag{Name: "read-size", Usage: "the servers' --read-size (0 = serve's default, 1024)", EnvVars: env("COMPARE_READ_SIZE")},
 			&cli.BoolFlag{Name: "pin", Usage: "pin the server and the generator to different CPUs with taskset", EnvVars: env("COMPARE_PIN")},
@@ -139,6 +140,7 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		Repeat:     c.Int("repeat"),
 		Size:       c.Int("size"),
 		Rate:       c.Float64("rate"),
+		SlowSettle: c.Duration("slow-settle"),
 		Pin:        c.Bool("pin"),
 		ServerCPUs: c.String("server-cpus"),
 		LoadCPUs:   c.String("load-cpus"),
@@ -156,6 +158,8 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		return cfg, fmt.Errorf("compare: --size must be at least 1, got %d", cfg.Size)
 	case !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0):
 		return cfg, fmt.Errorf("compare: --rate must be a positive number of messages a second, got %v", cfg.Rate)
+	case cfg.SlowSettle <= 0:
+		return cfg, fmt.Errorf("compare: --slow-settle must be positive, got %v", cfg.SlowSettle)
 	case c.Int("read-size") < 0:
 		return cfg, fmt.Errorf("compare: --read-size must not be negative, got %d", c.Int("read-size"))
 	}
