@@ -77,6 +77,7 @@ func (s Series) String() string { return s.Name() }
 var DefaultSeries = []Series{
 	{PingPong, 1}, {PingPong, 100}, {PingPong, 1000}, {PingPong, 10000},
 	{Stream, 1}, {Stream, 100},
+	{Window, 100},
 	{Paced, 10000},
 	{Slow, 300},
 	{Idle, 10000},
@@ -156,8 +157,7 @@ func (s Series) loadArgs(cfg *Config) []string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	switch s.Mode {
 	case Stream:
-		// Until load has --window: its stream is still the windowed kind.
-		return []string{"--mode", "stream"}
+		return []string{"--mode", "stream", "--window", "0"}
 	case Window:
 		return []string{"--mode", "stream", "--window", strconv.Itoa(cfg.Window)}
 	case Paced:

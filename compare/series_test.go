@@ -14,7 +14,7 @@ func TestParseSeries(t *testing.T) {
 	}{
 		{"pingpong-1", "pingpong-1"},
 		{" stream-100 , idle-10000 ", "stream-100,idle-10000"},
-		{"default", "pingpong-1,pingpong-100,pingpong-1000,pingpong-10000,stream-1,stream-100,paced-10000,slow-300,idle-10000"},
+		{"default", "pingpong-1,pingpong-100,pingpong-1000,pingpong-10000,stream-1,stream-100,window-100,paced-10000,slow-300,idle-10000"},
 		{"window-100,paced-10,slow-3", "window-100,paced-10,slow-3"},
 		{"", "error: compare: no series given"},
 		{"pingpong", `error: compare: unknown series "pingpong": no connection count`},
@@ -50,7 +50,7 @@ func TestLoadArgs(t *testing.T) {
 		want string
 	}{
 		{PingPong, "--mode pingpong"},
-		{Stream, "--mode stream"},
+		{Stream, "--mode stream --window 0"},
 		{Window, "--mode stream --window 65536"},
 		{Paced, "--mode pingpong --rate 2.5"},
 		{Idle, "--mode pingpong --rate 1e-09"},
