@@ -189,10 +189,18 @@ func (g *gnetGenerator) start() {
 	}
 }
 
-// ticker asks the loop to run onTick every tick. The task does not chain
-// further tasks, so it cannot starve the loop's I/O.
+// ticker asks the loop to run onTick at every multiple of every on now's
+// clock: aimed at the grid the pacer's sends fall on, so that a send is late
+// only by how late the timer fires, and a late tick does not shift the
+// ones after it. The task does not chain further tasks, so it cannot starve
+// the loop's I/O.
 func (g *gnetGenerator) ticker(l *gnetLoop, every time.Duration) {
-	t := time.NewTicker(every)
+	step := int64(every)
+	untilNext := func() time.Duration {
+		at := now()
+		return time.Duration((at/step+1)*step - at)
+	}
+	t := time.NewTimer(untilNext())
 	defer t.Stop()
 	task := gnet.RunnableFunc(func(context.Context) error {
 		g.onTick(l, now())
@@ -206,6 +214,7 @@ func (g *gnetGenerator) ticker(l *gnetLoop, every time.Duration) {
 			if l.el.Execute(context.Background(), task) != nil {
 				return
 			}
+			t.Reset(untilNext())
 		}
 	}
 }
@@ -250,6 +259,10 @@ func (g *gnetGenerator) send(gc *gnetConn, at int64) {
 		return
 	}
 	n, intended := gc.next(g.r, at)
+	// The loop sends paced messages on a grid of pacer ticks: that is the
+	// schedule it intends, each message at its due time rounded up to the
+	// tick it can go on.
+	intended = g.r.pace.onGrid(intended)
 	if n == 0 {
 		if gc.room(g.r) > 0 && !gc.held { // held back by the pacer
 			gc.held = true

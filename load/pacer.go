@@ -71,6 +71,22 @@ func (p pacer) tick() time.Duration {
 	return paceTick
 }
 
+// onGrid is t rounded up to a multiple of paceTick, when there is a cap.
+func (p pacer) onGrid(t int64) int64 {
+	if p.interval == 0 {
+		return t
+	}
+	return ceilTo(t, int64(paceTick))
+}
+
+// ceilTo is t rounded up to a multiple of step.
+func ceilTo(t, step int64) int64 {
+	if r := t % step; r != 0 {
+		return t - r + step
+	}
+	return t
+}
+
 // wheel holds connections until they are due, in slots one tick wide: a
 // timing wheel, so that holding or releasing a connection costs the same
 // whatever their number (a list walked every tick cost a cache miss per
@@ -89,9 +105,11 @@ func newWheel[T any](tick, span time.Duration, start int64) *wheel[T] {
 	return &wheel[T]{tick: int64(tick), slots: make([][]T, n), next: start / int64(tick)}
 }
 
-// hold keeps x until due, or until the next release if due has passed.
+// hold keeps x until due, or until the next release if due has passed: in
+// the slot of the first tick at or after due, so that it is released as soon
+// as it is due and not a tick before.
 func (w *wheel[T]) hold(x T, due int64) {
-	i := max(due/w.tick, w.next)
+	i := max(ceilTo(due, w.tick)/w.tick, w.next)
 	s := &w.slots[i%int64(len(w.slots))]
 	*s = append(*s, x)
 }

@@ -73,3 +73,53 @@ func TestWheel(t *testing.T) {
 		}
 	}
 }
+
+// TestEvenPacing simulates the gnet generator's pacing of 2,000 pingpong
+// connections at 10 messages/s each: every connection its own phase, and
+// no tick releasing much more than the 20 messages due in a millisecond
+// (the ticks of a quarter interval released 400 at once).
+func TestEvenPacing(t *testing.T) {
+	t.Parallel()
+	const conns, rate = 2000, 10
+	p := newPacer(rate)
+	tick := int64(p.tick())
+	if tick != int64(time.Millisecond) {
+		t.Fatalf("tick = %v, want 1ms", time.Duration(tick))
+	}
+	start := int64(5 * time.Second) // anywhere on the clock
+	w := newWheel[int](p.tick(), time.Duration(p.interval), start)
+	due := make([]int64, conns)
+	phases := map[int64]int{}
+	for i := range due {
+		due[i] = p.first(start, i)
+		phases[due[i]]++
+		w.hold(i, due[i])
+	}
+	if len(phases) < conns*99/100 {
+		t.Errorf("%d distinct phases among %d connections, want one each", len(phases), conns)
+	}
+	perTick := float64(conns) * rate * float64(tick) / 1e9 // 20
+	most, sent := 0, 0
+	for at := start; at < start+int64(2*time.Second); at += tick {
+		n := 0
+		w.release(at, func(i int) {
+			k, intended := p.take(&due[i], at, 1)
+			if k != 1 {
+				t.Fatalf("connection %d released at %d before its due time %d", i, at, due[i])
+			}
+			if late := at - p.onGrid(intended); late != 0 {
+				t.Fatalf("connection %d sent %d ns after its tick", i, late)
+			}
+			n++
+			w.hold(i, due[i]) // the reply is back at once: hold for the next
+		})
+		most, sent = max(most, n), sent+n
+	}
+	if want := conns * rate * 2; sent < want-conns || sent > want+conns {
+		t.Errorf("%d messages in 2 s, want about %d", sent, want)
+	}
+	if float64(most) > 2.5*perTick {
+		t.Errorf("a tick released %d messages, want about the %.0f due in one", most, perTick)
+	}
+	t.Logf("at most %d messages a tick, %.0f due a tick on average", most, perTick)
+}
