@@ -218,7 +218,7 @@ func (b *loadBar) show(p load.Progress) {
 		switch p.Phase {
 		case load.PhaseConnect:
 			b.bar = b.newBar(int64(p.Conns), "connecting")
-		case load.PhaseWarmup, load.PhaseRun:
+		case load.PhaseWait, load.PhaseWarmup, load.PhaseRun:
 			b.bar = b.newBar(max(p.Total.Milliseconds(), 1), string(p.Phase))
 		}
 	}
@@ -229,6 +229,9 @@ func (b *loadBar) show(p load.Progress) {
 	case load.PhaseConnect:
 		b.bar.Describe(fmt.Sprintf("connecting (%d failed)", p.Failed))
 		_ = b.bar.Set(p.Connected + p.Failed)
+	case load.PhaseWait:
+		b.bar.Describe("waiting for --start-at")
+		_ = b.bar.Set64(min(p.Elapsed.Milliseconds(), p.Total.Milliseconds()))
 	case load.PhaseWarmup, load.PhaseRun:
 		b.bar.Describe(fmt.Sprintf("%-7s %d messages", p.Phase, p.Messages))
 		_ = b.bar.Set64(min(p.Elapsed.Milliseconds(), p.Total.Milliseconds()))

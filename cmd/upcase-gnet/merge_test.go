@@ -249,3 +249,28 @@ func TestMergeBadInput(t *testing.T) {
 		oneLine(t, stderr, tc.want)
 	}
 }
+
+// TestLoadLateStart: a --start-at already past starts the window at once,
+// without the warm-up, ends it when the other shards' ends, and says in the
+// result that it was late and by how much.
+func TestLoadLateStart(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--engine", "gnet", "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	at := time.Now().Add(-500 * time.Millisecond)
+	res, code := loadJSON(t, nil, "--port", port, "--conns", "4", "--duration", "2s", "--warmup", "1s",
+		"--start-at", at.UTC().Format(time.RFC3339Nano))
+	if code != 0 || !res.Late || res.StartSkew < 500*time.Millisecond || res.Messages == 0 {
+		t.Errorf("exit %d, late %v, skew %v, messages %d; want late by at least 500ms, measured", code, res.Late, res.StartSkew, res.Messages)
+	}
+	if got := res.WindowStart.Sub(res.StartAt); got != res.StartSkew || !res.StartAt.Equal(at.Truncate(0)) {
+		t.Errorf("window start %v, asked for %v (%v), skew %v", res.WindowStart, res.StartAt, at, res.StartSkew)
+	}
+	// The window ends at --start-at + --duration, like every other shard's.
+	if end := res.WindowStart.Add(res.Duration); end.Sub(at.Add(2*time.Second)).Abs() > 400*time.Millisecond {
+		t.Errorf("window ended %v after --start-at, want about 2s", end.Sub(at))
+	}
+	if res.Warmup >= time.Second {
+		t.Errorf("warm-up %v: a late shard starts measuring at once", res.Warmup)
+	}
+}
