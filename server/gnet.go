@@ -61,7 +61,8 @@ type gnetEngine struct {
 	ctx      context.Context // cancelled when the engine has stopped
 	sweepers sync.WaitGroup
 
-	fin finishers
+	fin     finishers
+	parkLog parkLog
 }
 
 // highWater is the most output a connection holds back to batch its
@@ -153,6 +154,7 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 	}
 	e.stopping.Store(true)
 	e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
+	e.finishAllParked()
 	// Engine.Stop polls for the end every 500ms; gnet.Run returning is the
 	// precise signal, so Stop runs in the background, given up once gnet.Run
 	// has returned, and wait uses e.ran.
@@ -192,6 +194,9 @@ func (e *gnetEngine) OnBoot(eng gnet.Engine) gnet.Action {
 // flood can never run the process out of descriptors (gnet shuts its whole
 // engine down when accept fails with EMFILE).
 func (e *gnetEngine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if gc, ok := c.Context().(*gconn); ok {
+		return nil, e.adopt(gc, c) // a parked connection, enrolled back
+	}
 	if e.stopping.Load() || !e.st.admit(e.cfg.MaxConns) {
 		if !e.stopping.Load() {
 			e.refusals.refused(e.log, c.RemoteAddr(), e.cfg.MaxConns)
@@ -244,6 +249,9 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	e.held(gc)
+	if gc.blocked && e.memoryOver() && !e.stopping.Load() {
+		return e.park(gc)
+	}
 	return gnet.None
 }
 
@@ -255,9 +263,13 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None // refused in OnOpen
 	}
 	c.SetContext(nil)
+	gc.loop.unwatch(gc) // before gnet closes the descriptor
+	if gc.parked {
+		gc.loop.parkedOut(gc)
+		return gnet.None
+	}
 	gc.closed = true
 	gc.loop.unlink(gc)
-	gc.loop.unwatch(gc) // before gnet closes the descriptor
 	if buf, _ := c.Next(-1); len(buf) > 0 {
 		// OnTraffic takes everything gnet reads, so this is only a guard.
 		e.process(gc, buf)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -23,6 +24,13 @@ type gconn struct {
 	blocked bool     // the socket took less than offered: the watcher resumes it
 	watched bool     // fd is registered with the loop's writability watcher
 	flushAt bool     // an end-of-pass flush is queued
+
+	// Parked (gnet_park.go): out of gnet's loop, on a duplicate of the
+	// socket, not read until memory frees.
+	parked   bool
+	resuming bool     // being enrolled back into gnet's loop
+	parkFile *os.File // the duplicate, from park until adopt
+	parkRaw  int      // its descriptor
 
 	processed int64
 	heldNow   int64 // what Stats.Buffered counts for this connection

@@ -29,7 +29,11 @@ func (e *gnetEngine) finish(gc *gconn, c gnet.Conn, r CloseReason) {
 	// Dup shares the O_NONBLOCK socket, so os.NewFile puts it on Go's
 	// poller. (File.Fd would switch the shared socket to blocking mode and
 	// block gnet's loop: never call it here.)
-	f := os.NewFile(uintptr(fd), "upcase-gnet-finisher")
+	e.finishFile(gc, os.NewFile(uintptr(fd), "upcase-gnet-finisher"), r)
+}
+
+// finishFile hands gc and its socket f to a finisher, which closes f.
+func (e *gnetEngine) finishFile(gc *gconn, f *os.File, r CloseReason) {
 	e.fin.start(&finisher{e: e, gc: gc, f: f, reason: r})
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -28,6 +29,10 @@ type loop struct {
 	waiting map[int]*gconn
 	iov     [maxIov][]byte // writev scratch
 
+	parked   map[*gconn]struct{} // gnet_park.go
+	parkedN  atomic.Int32        // len(parked), for the sweeper
+	parkKick chan struct{}       // the first connection was parked
+
 	readyMu     sync.Mutex // guards ready and readyQueued (watcher goroutine)
 	ready       []int
 	readySpare  []int
@@ -39,7 +44,8 @@ func newLoop(e *gnetEngine, el gnet.EventLoop) (*loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loop{e: e, el: el, watch: w, waiting: make(map[int]*gconn)}, nil
+	return &loop{e: e, el: el, watch: w, waiting: make(map[int]*gconn),
+		parked: make(map[*gconn]struct{}), parkKick: make(chan struct{}, 1)}, nil
 }
 
 func (l *loop) link(gc *gconn) {
@@ -139,13 +145,21 @@ func (l *loop) flushDeferred() {
 }
 
 // resume flushes gc's output, closing the connection if the write fails.
+// A parked connection that has sent everything is read again.
 func (l *loop) resume(gc *gconn) {
 	if err := l.e.flush(gc); err != nil {
+		if gc.parked {
+			l.closeParked(gc, ClosedError, err, "write failed")
+			return
+		}
 		l.e.fail(gc, err)
 		_ = l.el.Close(gc.c)
 		return
 	}
 	l.e.held(gc)
+	if gc.parked && gc.out.n == 0 && !l.e.stopping.Load() {
+		l.unpark(gc)
+	}
 }
 
 // writable, on the event loop, resumes the connections whose sockets the
@@ -206,9 +220,14 @@ func (l *loop) idleSweep() {
 	cutoff := time.Now().Add(-l.e.cfg.IdleTimeout).UnixNano()
 	for gc := l.head; gc != nil; {
 		next := gc.next
-		if gc.last < cutoff && !gc.closed {
-			gc.reason = ClosedIdle
+		if gc.last < cutoff && !gc.closed && !gc.resuming {
 			l.e.log.Info("closing idle connection", "remote", addrString(gc.remote), "idle_timeout", l.e.cfg.IdleTimeout)
+			if gc.parked {
+				l.closeParked(gc, ClosedIdle, nil, "idle timeout with data unsent")
+				gc = next
+				continue
+			}
+			gc.reason = ClosedIdle
 			if held := int64(gc.out.n); held > 0 {
 				l.e.lost(gc, held, "idle timeout with data unsent", nil)
 			}
@@ -218,22 +237,37 @@ func (l *loop) idleSweep() {
 	}
 }
 
-// run is the loop's sweeper goroutine: the idle sweep, until ctx ends.
+// run is the loop's sweeper goroutine, until ctx ends: the idle sweep, and
+// while connections are parked, a look every unparkCheck whether memory
+// has freed.
 func (l *loop) run(ctx context.Context) {
-	d := l.e.cfg.IdleTimeout
-	if d <= 0 {
-		return
+	var idle <-chan time.Time
+	if d := l.e.cfg.IdleTimeout; d > 0 {
+		t := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
+		defer t.Stop()
+		idle = t.C
 	}
-	t := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
-	defer t.Stop()
+	check := time.NewTimer(time.Hour)
+	check.Stop()
+	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-idle:
 			if !l.exec(ctx, l.idleSweep) {
 				return
 			}
+		case <-l.parkKick:
+			check.Reset(unparkCheck)
+		case <-check.C:
+			if l.parkedN.Load() == 0 {
+				continue
+			}
+			if l.e.memoryLow() && !l.exec(ctx, l.unparkReady) {
+				return
+			}
+			check.Reset(unparkCheck)
 		}
 	}
 }

@@ -72,6 +72,14 @@ type Config struct {
 	// The goroutine engine never holds more than ReadSize, so only the gnet
 	// engine can reach it.
 	MaxBuffer int64
+	// MaxMemory bounds the buffer memory all connections hold together
+	// (Stats.Memory). Past it, the gnet engine stops reading from each
+	// connection whose socket takes no more output, until the total falls
+	// to seven eighths of the bound: those clients block, as with the
+	// original, and the server stops growing; clients that read go on being
+	// served. 0 means DefaultMaxMemory(), NoLimit means no bound. The
+	// goroutine engine holds at most ReadSize per connection and ignores it.
+	MaxMemory int64
 	// MaxConns bounds the connections open at once; a connection past it is
 	// closed at once, counted and logged. 0 means DefaultMaxConns().
 	MaxConns int
@@ -162,6 +170,14 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxBuffer = NoLimit
 	case c.MaxBuffer < int64(c.ReadSize):
 		return c, fmt.Errorf("server: max buffer %d is below the read size %d", c.MaxBuffer, c.ReadSize)
+	}
+	switch {
+	case c.MaxMemory == 0:
+		c.MaxMemory = DefaultMaxMemory()
+	case c.MaxMemory < 0:
+		c.MaxMemory = NoLimit
+	case c.MaxMemory < chunkSize:
+		return c, fmt.Errorf("server: max memory %d is below one %d-byte chunk", c.MaxMemory, chunkSize)
 	}
 	if c.MaxConns < 0 {
 		return c, fmt.Errorf("server: max conns must not be negative, got %d", c.MaxConns)

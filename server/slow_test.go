@@ -118,3 +118,101 @@ func testSmallBudgetReader(t *testing.T, e Engine) {
 		t.Errorf("Closed[budget] %d, Undelivered %d, want 0 and 0; log:\n%s", st.Closed[ClosedBudget], st.Undelivered, log.String())
 	}
 }
+
+// testMemoryCap: with MaxMemory 16 MiB, four clients that send 16 MiB each
+// and never read fill it and are parked (the server stops reading them; they
+// block as with the original), the memory held stays within a chunk or so
+// per connection of the bound, a client that reads is served in full beside
+// them, and the original's sequential client of 12 MiB completes once the
+// four have gone and memory allows. (A sequential client whose own replies
+// outgrow the bound cannot complete: it reads nothing until it has sent
+// everything.) What the four made the server hold is
+// counted undelivered, as their clients closed without reading it.
+func testMemoryCap(t *testing.T, e Engine) {
+	const (
+		maxMemory = 16 << 20
+		hogs      = 4
+		hogBytes  = 16 << 20
+	)
+	srv, _ := startServer(t, e, Config{MaxMemory: maxMemory})
+	slack := int64(hogs+2) * 2 * chunkSize
+	var peak int64
+	within := func(s Stats) {
+		peak = max(peak, s.Memory)
+		if s.Memory > maxMemory+slack {
+			t.Errorf("holding %d bytes of memory, want at most %d + %d", s.Memory, maxMemory, slack)
+		}
+	}
+	var writers sync.WaitGroup
+	conns := make([]net.Conn, hogs)
+	for i := range conns {
+		conns[i] = dialSmallReceive(t, srv, 4096)
+		writers.Go(func() {
+			// Ends when the test closes the connection.
+			_, _ = writeAll(conns[i], randomPayload(hogBytes), 0, 64<<10, stallTimeout)
+		})
+	}
+	waitStats(t, srv, "every never-reading client parked", func(s Stats) bool {
+		within(s)
+		return s.Parked == hogs
+	})
+	roundTrip(t, dial(t, srv), randomPayload(4<<20), 16<<10)
+
+	seqDone := make(chan error, 1)
+	seq := dialSmallReceive(t, srv, 4096)
+	go func() {
+		_, err := sequential(seq, randomPayload(12<<20), 64<<10, stallTimeout)
+		seqDone <- err
+	}()
+	// Its replies fill its socket while memory is full: parked too.
+	waitStats(t, srv, "the sequential client parked", func(s Stats) bool {
+		within(s)
+		return s.Parked == hogs+1
+	})
+	for _, c := range conns {
+		c.Close()
+	}
+	writers.Wait()
+	if err := <-seqDone; err != nil {
+		t.Errorf("the sequential client after the others left: %v", err)
+	}
+	st := settled(t, srv)
+	within(st)
+	t.Logf("peak memory %d for a %d bound; %d bytes the never-reading clients left undelivered", peak, maxMemory, st.Undelivered)
+	if st.Memory != 0 || st.Parked != 0 || st.Undelivered == 0 {
+		t.Errorf("Memory %d, Parked %d, Undelivered %d at the end, want 0, 0 and some", st.Memory, st.Parked, st.Undelivered)
+	}
+}
+
+// testMemoryCapStop: connections parked at MaxMemory when the server stops
+// are finished like the others: each client that reads then gets back every
+// byte the server read from it, and EOF.
+func testMemoryCapStop(t *testing.T, e Engine) {
+	const hogs = 2
+	srv, cancel := startServer(t, e, Config{MaxMemory: 4 << 20, DrainTimeout: 10 * time.Second})
+	p := randomPayload(16 << 20)
+	conns := make([]net.Conn, hogs)
+	var writers sync.WaitGroup
+	for i := range conns {
+		conns[i] = dialSmallReceive(t, srv, 4096)
+		writers.Go(func() { _, _ = writeAll(conns[i], p, 0, 64<<10, stallTimeout) })
+	}
+	waitStats(t, srv, "every never-reading client parked", func(s Stats) bool { return s.Parked == hogs })
+	cancel()
+	var readers sync.WaitGroup
+	for i, c := range conns {
+		readers.Go(func() {
+			if _, err := readAll(c, p, stallTimeout, nil); err != nil {
+				t.Errorf("client %d after the stop: %v", i, err)
+			}
+			c.Close()
+		})
+	}
+	readers.Wait()
+	writers.Wait()
+	<-srv.Done()
+	st := srv.Stats()
+	if st.Open != 0 || st.Undelivered != 0 || st.BytesIn != st.BytesOut || st.Memory != 0 {
+		t.Errorf("after the stop: %+v, want nothing open, held or undelivered", st)
+	}
+}

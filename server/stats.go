@@ -28,6 +28,9 @@ type Stats struct {
 	// bounds. The goroutine engine's per-connection read buffers are not
 	// counted.
 	Memory int64 `json:"memory"`
+	// Parked is the connections not read for now because the server holds
+	// Config.MaxMemory (the gnet engine; they are counted in Open).
+	Parked int64 `json:"parked"`
 	// WriteBlocks counts writes that met a full socket buffer, each one
 	// leaving the connection blocked until its socket drains.
 	WriteBlocks uint64 `json:"write_blocks"`
@@ -58,6 +61,7 @@ type counters struct {
 	buffered    atomic.Int64
 	memory      atomic.Int64
 	writeBlocks atomic.Uint64
+	parked      atomic.Int64
 	undelivered atomic.Uint64
 	events      atomic.Uint64
 	acceptErrs  atomic.Uint64
@@ -93,6 +97,7 @@ func (c *counters) snapshot() Stats {
 		Buffered:     c.buffered.Load(),
 		Memory:       c.memory.Load(),
 		WriteBlocks:  c.writeBlocks.Load(),
+		Parked:       c.parked.Load(),
 		Undelivered:  c.undelivered.Load(),
 		Events:       c.events.Load(),
 		AcceptErrors: c.acceptErrs.Load(),

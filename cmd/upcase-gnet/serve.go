@@ -30,6 +30,7 @@ event, and sends them back uppercased. The first line printed is
 			&cli.IntFlag{Name: "loops", Usage: "gnet event loops (0 = one per CPU)", EnvVars: env("LOOPS")},
 			&cli.IntFlag{Name: "read-size", Value: codec.MaxRead, Usage: "most bytes processed per read event", EnvVars: env("READ_SIZE")},
 			&cli.GenericFlag{Name: "max-buffer", Value: newSizeFlag(server.DefaultMaxBuffer), Usage: "most bytes one connection may hold, input and output (0 = no limit)", EnvVars: env("MAX_BUFFER")},
+			&cli.GenericFlag{Name: "max-memory", Value: newSizeFlag(server.DefaultMaxMemory()), Usage: "gnet engine: most buffer memory all connections hold together; past it, clients that do not read are not read either until memory frees (default a quarter of the machine's or cgroup's memory; 0 = no limit)", EnvVars: env("MAX_MEMORY")},
 			&cli.IntFlag{Name: "max-conns", Usage: "most connections open at once (0 = the open-file limit less a margin)", EnvVars: env("MAX_CONNS")},
 			&cli.DurationFlag{Name: "idle-timeout", Usage: "close connections without traffic for this long (0 = never)", EnvVars: env("IDLE_TIMEOUT")},
 			&cli.DurationFlag{Name: "write-timeout", Usage: "goroutine engine: close a connection whose write blocks this long (0 = never, the original's deadlock)", EnvVars: env("WRITE_TIMEOUT")},
@@ -62,6 +63,10 @@ func serve(c *cli.Context) error {
 	if maxBuffer == 0 {
 		maxBuffer = server.NoLimit
 	}
+	maxMemory := c.Generic("max-memory").(*sizeFlag).Bytes()
+	if maxMemory == 0 {
+		maxMemory = server.NoLimit
+	}
 	addr, err := joinHostPort(c.String("host"), c.Int("port"))
 	if err != nil && c.String("unix") == "" {
 		return cli.Exit(err.Error(), 2)
@@ -73,6 +78,7 @@ func serve(c *cli.Context) error {
 		Loops:         c.Int("loops"),
 		ReadSize:      c.Int("read-size"),
 		MaxBuffer:     maxBuffer,
+		MaxMemory:     maxMemory,
 		MaxConns:      c.Int("max-conns"),
 		IdleTimeout:   c.Duration("idle-timeout"),
 		WriteTimeout:  c.Duration("write-timeout"),
@@ -105,6 +111,13 @@ func serve(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 	fmt.Fprintln(out, "Listening at", srv.Addr())
+	if cfg.Engine == server.Gnet {
+		if m := srv.Config().MaxMemory; m == server.NoLimit {
+			logger.Info("buffer memory: no limit (--max-memory 0)")
+		} else {
+			logger.Info("buffer memory: at most "+formatSize(m)+" for all connections (--max-memory)", "max_memory", m)
+		}
+	}
 	// Metrics (metrics.go): stopped after the drain, so it can be watched.
 	stopMetrics, err := startMetrics(c, out, srv, logger)
 	if err != nil {
@@ -152,8 +165,8 @@ func summarize(ctx context.Context, w interface{ Write([]byte) (int, error) }, s
 		case now := <-t.C:
 			st := srv.Stats()
 			secs := now.Sub(prevAt).Seconds()
-			fmt.Fprintf(w, "open %d  accepted %d  refused %d  in %d B  out %d B  buffered %d B  rate in %.1f MB/s out %.1f MB/s\n",
-				st.Open, st.Accepted, st.Refused, st.BytesIn, st.BytesOut, st.Buffered,
+			fmt.Fprintf(w, "open %d  accepted %d  refused %d  in %d B  out %d B  buffered %d B  memory %d B  parked %d  rate in %.1f MB/s out %.1f MB/s\n",
+				st.Open, st.Accepted, st.Refused, st.BytesIn, st.BytesOut, st.Buffered, st.Memory, st.Parked,
 				float64(st.BytesIn-prev.BytesIn)/secs/1e6, float64(st.BytesOut-prev.BytesOut)/secs/1e6)
 			prev, prevAt = st, now
 		}

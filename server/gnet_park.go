@@ -1,0 +1,262 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// Past Config.MaxMemory, the engine parks each connection whose socket takes
+// no more output as soon as it reads from it again: gnet v2.9.7 cannot stop
+// reading a socket, so the connection leaves gnet's loop (a duplicate of its
+// descriptor keeps the socket open; gnet's close sends no FIN), its output
+// goes on draining through the loop's writability watcher, and nothing more
+// is read from it: its client blocks, as with the original server. Once the
+// engine holds at most seven eighths of the bound, or the connection has
+// sent everything it held, it is enrolled back into the same loop
+// (EventLoop.Enroll) and read again.
+//
+// Parking rather than cutting: a client that merely reads slowly, or the
+// original's sequential client, is served in full once memory allows, and
+// no byte already read is lost. Only connections that are not reading are
+// parked: one that reads keeps its output flowing and holds next to
+// nothing, so it is served whatever the others hold.
+
+// unparkCheck is how often a loop with parked connections looks whether
+// memory has freed (one atomic load; nothing while none is parked).
+const unparkCheck = 10 * time.Millisecond
+
+// memoryOver reports whether the engine holds more than Config.MaxMemory.
+func (e *gnetEngine) memoryOver() bool {
+	return e.cfg.MaxMemory != NoLimit && e.st.memory.Load() > e.cfg.MaxMemory
+}
+
+// memoryLow reports whether parked connections may be read again.
+func (e *gnetEngine) memoryLow() bool {
+	return e.cfg.MaxMemory == NoLimit || e.st.memory.Load() <= e.cfg.MaxMemory/8*7
+}
+
+// park, in OnTraffic, takes gc out of gnet's loop. gnet then calls
+// OnClose, which hands gc to parkedOut instead of closing it.
+func (e *gnetEngine) park(gc *gconn) gnet.Action {
+	fd, err := gc.c.Dup()
+	if err != nil {
+		// Without a duplicate the socket cannot outlive gnet's close: the
+		// bound on memory wins over the connection.
+		gc.reason = ClosedBudget
+		e.lost(gc, int64(gc.out.n), "over max-memory, and cannot stop reading the connection", err, "max_memory", e.cfg.MaxMemory)
+		return gnet.Close
+	}
+	// Dup shares the O_NONBLOCK socket: os.NewFile puts it on Go's poller
+	// (never call its Fd method, which would make it blocking).
+	gc.parked, gc.parkRaw, gc.parkFile = true, fd, os.NewFile(uintptr(fd), "upcase-gnet-parked")
+	return gnet.Close
+}
+
+// parkedOut, in OnClose, keeps a parked connection on the duplicate.
+func (l *loop) parkedOut(gc *gconn) {
+	gc.c = nil
+	gc.fd = gc.parkRaw
+	if l.e.stopping.Load() {
+		gc.parked, gc.closed = false, true
+		l.unlink(gc)
+		l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+		return
+	}
+	l.parked[gc] = struct{}{}
+	l.e.st.parked.Add(1)
+	l.e.parkLog.parked(l.e)
+	if l.parkedN.Add(1) == 1 {
+		select {
+		case l.parkKick <- struct{}{}:
+		default:
+		}
+	}
+	if gc.blocked {
+		if err := l.watchWritable(gc); err != nil {
+			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
+		}
+	}
+}
+
+// unparked takes gc off the loop's parked set.
+func (l *loop) unparked(gc *gconn) {
+	delete(l.parked, gc)
+	l.parkedN.Add(-1)
+	l.e.st.parked.Add(-1)
+	gc.parked = false
+}
+
+// closeParked closes a parked connection for good.
+func (l *loop) closeParked(gc *gconn, r CloseReason, err error, why string) {
+	l.unwatch(gc)
+	l.unparked(gc)
+	_ = gc.parkFile.Close()
+	gc.closed = true
+	l.unlink(gc)
+	if gc.out.n > 0 {
+		l.e.lost(gc, int64(gc.out.n), why, err)
+	}
+	l.e.done(gc, r, err)
+}
+
+// unparkReady, on the loop, enrolls back every parked connection that may
+// be read again.
+func (l *loop) unparkReady() {
+	low := l.e.memoryLow()
+	for gc := range l.parked {
+		if (low || gc.out.n == 0) && !l.e.stopping.Load() {
+			l.unpark(gc)
+		}
+	}
+}
+
+// unpark enrolls gc back into its gnet loop: OnOpen adopts the new gnet
+// connection (its context is gc) and closes the parked duplicate.
+func (l *loop) unpark(gc *gconn) {
+	if err := socketError(gc.fd); err != nil {
+		// Reset while parked (a watched socket would have said so).
+		l.closeParked(gc, ClosedError, err, "connection failed")
+		return
+	}
+	nc, err := netConn(gc.parkRaw)
+	if err == nil && nc.RemoteAddr() == nil {
+		// No peer any more (gnet's enroll would fail on the address).
+		_ = nc.Close()
+		err = unix.ENOTCONN
+	}
+	if err != nil {
+		l.closeParked(gc, ClosedError, err, "cannot resume reading the connection")
+		return
+	}
+	l.unwatch(gc)
+	l.unparked(gc)
+	gc.resuming = true
+	ch, err := l.el.Enroll(gnet.NewContext(context.Background(), gc), nc)
+	if err != nil {
+		_ = nc.Close()
+		l.reparked(gc)
+		return
+	}
+	go func() {
+		res, ok := <-ch
+		if ok && res.Err == nil {
+			return // OnOpen has adopted it
+		}
+		if l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+			l.reparked(gc)
+			return nil
+		})) != nil {
+			// The engine is stopping and this loop runs no more tasks:
+			// nothing else touches gc now.
+			l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+		}
+	}()
+}
+
+// netConn makes a net.Conn of its own duplicate of fd, for Enroll (which
+// duplicates it again and closes it). net.FileConn calls File.Fd, which
+// makes the socket blocking for a moment (FileConn makes it non-blocking
+// again): so it gets a throwaway File, never parkFile, whose Go state would
+// stay blocking.
+func netConn(fd int) (net.Conn, error) {
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("dup: %w", err)
+	}
+	f := os.NewFile(uintptr(dup), "upcase-gnet-resume")
+	defer f.Close()
+	return net.FileConn(f)
+}
+
+// reparked puts gc back in the parked set after a failed enroll, or hands it
+// to a finisher when the engine is stopping.
+func (l *loop) reparked(gc *gconn) {
+	gc.resuming = false
+	if l.e.stopping.Load() {
+		gc.closed = true
+		l.unlink(gc)
+		l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+		return
+	}
+	gc.parked = true
+	l.parked[gc] = struct{}{}
+	l.parkedN.Add(1)
+	l.e.st.parked.Add(1)
+	if gc.blocked {
+		if err := l.watchWritable(gc); err != nil {
+			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
+		}
+	}
+}
+
+// adopt, in OnOpen, takes a resumed connection back from the enroll.
+func (e *gnetEngine) adopt(gc *gconn, c gnet.Conn) gnet.Action {
+	gc.c, gc.fd, gc.resuming = c, c.Fd(), false
+	_ = gc.parkFile.Close()
+	gc.parkFile = nil
+	gc.blocked = false
+	if err := e.flush(gc); err != nil {
+		return e.fail(gc, err)
+	}
+	e.held(gc)
+	return gnet.None
+}
+
+// finishAllParked, when the engine stops, has each loop hand its parked
+// connections to finishers. (gnet is told to stop after this, so its loops
+// still run tasks.)
+func (e *gnetEngine) finishAllParked() {
+	e.loopsMu.Lock()
+	loops := make([]*loop, 0, len(e.loops))
+	for _, l := range e.loops {
+		loops = append(loops, l)
+	}
+	e.loopsMu.Unlock()
+	for _, l := range loops {
+		if l.parkedN.Load() > 0 {
+			l.exec(e.ctx, l.finishParked)
+		}
+	}
+}
+
+// finishParked, on the loop, when the engine stops, hands every parked
+// connection to a finisher, as gnet's close does for the others.
+func (l *loop) finishParked() {
+	for gc := range l.parked {
+		l.unwatch(gc)
+		l.unparked(gc)
+		gc.closed = true
+		l.unlink(gc)
+		l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+	}
+}
+
+// parkLog logs parking without flooding: the first at once, then one line
+// a second with the count since the last line.
+type parkLog struct {
+	mu      sync.Mutex
+	last    time.Time
+	pending uint64
+}
+
+func (p *parkLog) parked(e *gnetEngine) {
+	p.mu.Lock()
+	p.pending++
+	now := time.Now()
+	if now.Sub(p.last) < time.Second {
+		p.mu.Unlock()
+		return
+	}
+	n := p.pending
+	p.pending, p.last = 0, now
+	p.mu.Unlock()
+	e.log.Warn("max-memory reached: stopped reading from clients whose sockets take no more replies, until memory frees",
+		"max_memory", e.cfg.MaxMemory, "memory", e.st.memory.Load(), "parked_now", e.st.parked.Load(), "parked_since_last_line", n)
+}
