@@ -170,6 +170,7 @@ func (e *gnetEngine) wait() error {
 	died := e.died.Load()
 	if died {
 		e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
+		e.finishParkedAfterRun()
 	}
 	e.fin.wait()
 	e.sweepers.Wait()

@@ -226,6 +226,17 @@ func (e *gnetEngine) finishAllParked() {
 	}
 }
 
+// finishParkedAfterRun hands the parked connections to finishers once gnet
+// has stopped by itself: its loops run no more, so nothing else touches
+// them.
+func (e *gnetEngine) finishParkedAfterRun() {
+	e.loopsMu.Lock()
+	defer e.loopsMu.Unlock()
+	for _, l := range e.loops {
+		l.finishParked()
+	}
+}
+
 // finishParked, on the loop, when the engine stops, hands every parked
 // connection to a finisher, as gnet's close does for the others.
 func (l *loop) finishParked() {

@@ -119,7 +119,7 @@ func testSmallBudgetReader(t *testing.T, e Engine) {
 	}
 }
 
-// testMemoryCap: with MaxMemory 16 MiB, four clients that send 16 MiB each
+// testMemoryCap: with MaxMemory 16 MiB, four clients that send 32 MiB each
 // and never read fill it and are parked (the server stops reading them; they
 // block as with the original), the memory held stays within a chunk or so
 // per connection of the bound, a client that reads is served in full beside
@@ -132,7 +132,7 @@ func testMemoryCap(t *testing.T, e Engine) {
 	const (
 		maxMemory = 16 << 20
 		hogs      = 4
-		hogBytes  = 16 << 20
+		hogBytes  = 32 << 20 // more than the bound alone
 	)
 	srv, _ := startServer(t, e, Config{MaxMemory: maxMemory})
 	slack := int64(hogs+2) * 2 * chunkSize
