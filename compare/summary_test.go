@@ -250,7 +250,8 @@ func TestWriteTable(t *testing.T) {
 	}
 	trials[3].Server.Sampled = false
 	rep := &Report{
-		Settings: Settings{Engines: []string{"gnet", "goroutine"}, Repeat: 3, Duration: 5 * time.Second, Warmup: time.Second, Size: 16, Pin: true, ServerCPUs: "0", LoadCPUs: "1", CPUs: 2, OS: "linux/amd64"},
+		Settings: Settings{Engines: []string{"gnet", "goroutine"}, Repeat: 3, Duration: 5 * time.Second, Warmup: time.Second, Size: 16, Pin: true, ServerCPUs: "0", LoadCPUs: "1", CPUs: 2, OS: "linux/amd64",
+			Series: []Series{{PingPong, 1000}, {Paced, 10}, {Paced, 20}, {Slow, 3}, {Idle, 10000}}, Rate: 3, Window: 65536, SlowBytes: SlowBytes, SlowSettle: 2 * time.Second},
 		Trials:   trials,
 	}
 	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
@@ -262,6 +263,7 @@ func TestWriteTable(t *testing.T) {
 	for _, want := range []string{
 		"16-byte messages, 5s each after 1s warm-up, 3 rounds, medians",
 		"server on CPU 0, load on CPU 1",
+		"linux/amd64, paced 3/s per connection, slow ones send 8 MiB, measured from 2s after\n",
 		"series",
 		"gnet/goroutine",
 	} {

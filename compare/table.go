@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -72,6 +73,18 @@ func caption(rep *Report) string {
 	}
 	if len(st.LoadArgs) > 0 {
 		extra += ", load " + strings.Join(st.LoadArgs, " ")
+	}
+	has := func(m Mode) bool {
+		return slices.ContainsFunc(st.Series, func(s Series) bool { return s.Mode == m })
+	}
+	if has(Window) {
+		extra += fmt.Sprintf(", window %d bytes", st.Window)
+	}
+	if has(Paced) {
+		extra += fmt.Sprintf(", paced %v/s per connection", st.Rate)
+	}
+	if has(Slow) {
+		extra += fmt.Sprintf(", slow ones send %d MiB, measured from %v after", st.SlowBytes>>20, st.SlowSettle)
 	}
 	return fmt.Sprintf("%d-byte messages, %v each after %v warm-up, %s (ratio: median per round), %s, %d CPUs %s%s",
 		st.Size, st.Duration, st.Warmup, rounds, pin, st.CPUs, st.OS, extra)
