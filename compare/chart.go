@@ -251,7 +251,7 @@ func decadeTicks(lo, hi float64) plot.ConstantTicks {
 			if v := m * base; v >= lo && v <= hi {
 				t := plot.Tick{Value: v}
 				if m == 1 {
-					t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+					t.Label = human(v)
 				}
 				ticks = append(ticks, t)
 			}

@@ -46,12 +46,12 @@ func (s KernelSample) tcp() int64 {
 }
 
 // socketSlabs are the slab caches that grow with each open TCP socket: the
-// socket itself, its inode, its file and dentry, its epoll item, and the
-// headers of the buffers it holds.
+// socket itself, its inode, its file and dentry, its epoll item. The
+// buffers' sk_buff heads are left out: the TCP buffer memory counts them
+// (an skb's truesize includes its head).
 var socketSlabs = []string{
 	"TCP", "TCPv6", "sock_inode_cache", "filp", "dentry",
 	"eventpoll_epi", "eventpoll_pwq",
-	"skbuff_head_cache", "skbuff_fclone_cache", "skbuff_small_head",
 }
 
 // KernelStats is the kernel's socket memory during one run.
