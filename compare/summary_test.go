@@ -252,7 +252,7 @@ func TestWriteTable(t *testing.T) {
 	rep := &Report{
 		Settings: Settings{Engines: []string{"gnet", "goroutine"}, Repeat: 3, Duration: 5 * time.Second, Warmup: time.Second, Size: 16, Pin: true, ServerCPUs: "0", LoadCPUs: "1", CPUs: 2, OS: "linux/amd64",
 			Series: []Series{{PingPong, 1000}, {Paced, 10}, {Paced, 20}, {Slow, 3}, {Idle, 10000}}, Rate: 3, Window: 65536, SlowBytes: SlowBytes, SlowSettle: 2 * time.Second},
-		Trials:   trials,
+		Trials: trials,
 	}
 	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
 	var b bytes.Buffer
