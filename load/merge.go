@@ -81,10 +81,10 @@ func (m *Merged) Problems() []string {
 }
 
 // MergeShards merges the results of shards of one test into one report.
-// It refuses inputs that are not the same test (mode, size, rate, target),
-// shards counted differently or given twice, and histograms whose settings
-// differ, which could not be merged exactly; a shard that is missing is
-// listed in Merged.Missing.
+// It refuses inputs that are not the same test (target, mode, size, rate,
+// window, start time), shards counted differently or given twice, and
+// histograms whose settings differ, which could not be merged exactly; a
+// shard that is missing is listed in Merged.Missing.
 func MergeShards(ins ...Input) (*Merged, error) {
 	if len(ins) == 0 {
 		return nil, errors.New("load: merge: no results")
@@ -125,6 +125,11 @@ func MergeShards(ins ...Input) (*Merged, error) {
 		return nil, err
 	}
 	m.Shard = ""
+	for _, r := range rs { // shards may use different generators
+		if !slices.Contains(strings.Split(m.Engine, "+"), r.Engine) {
+			m.Engine += "+" + r.Engine
+		}
+	}
 	m.StartSpread = last.Sub(first)
 	m.SourceAddrs = nil
 	for _, r := range rs {
@@ -165,6 +170,7 @@ func sameTest(ins []Input) error {
 			{"message size", a.Result.Size, b.Result.Size},
 			{"rate", a.Result.Rate, b.Result.Rate},
 			{"window", a.Result.Window, b.Result.Window},
+			{"start time", startText(a.Result.StartAt), startText(b.Result.StartAt)},
 		} {
 			if f.x != f.y {
 				return fmt.Errorf("load: merge: %s has %s %v, %s has %v: not the same test", a.name(), f.what, f.x, b.name(), f.y)
@@ -172,6 +178,14 @@ func sameTest(ins []Input) error {
 		}
 	}
 	return nil
+}
+
+// startText is t for comparing and showing: "none" if zero.
+func startText(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // checkShards refuses shards of different counts, shards given twice and a

@@ -138,6 +138,8 @@ func TestMergeShardsRefuses(t *testing.T) {
 		{"shard twice", two(func(_, b *Result) { b.Shard = "0/2" }), "twice"},
 		{"sharded and not", two(func(_, b *Result) { b.Shard = "" }), "is a shard and"},
 		{"nothing", nil, "no results"},
+		{"start time", two(func(a, b *Result) { a.StartAt = time.Unix(1e9, 0); b.StartAt = time.Unix(1e9+1, 0) }), "start time"},
+		{"start time and none", two(func(a, _ *Result) { a.StartAt = time.Unix(1e9, 0) }), "has none"},
 	} {
 		_, err := MergeShards(tc.ins...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -169,6 +171,15 @@ func TestMergeShardsProblems(t *testing.T) {
 		if !strings.Contains(p, want) {
 			t.Errorf("problems lack %q:\n%s", want, p)
 		}
+	}
+	if m.Engine != "gnet" {
+		t.Errorf("generator %q, want gnet", m.Engine)
+	}
+	b.Engine = "goroutine"
+	if m2, err := MergeShards(Input{"a:1", a}, Input{"b:1", b}); err != nil {
+		t.Error(err)
+	} else if m2.Engine != "gnet+goroutine" {
+		t.Errorf("shards of both generators: %q, want gnet+goroutine", m2.Engine)
 	}
 	if m.Errors[ErrReset] != 1 || m.ConnectFailed[DialRefused] != 3 || m.Messages != 2 {
 		t.Errorf("errors %v, failed %v, messages %d", m.Errors, m.ConnectFailed, m.Messages)
