@@ -37,40 +37,30 @@ func TestShardsMerge(t *testing.T) {
 	srv := startServe(t, "--engine", "gnet", "--quiet")
 	_, port, _ := net.SplitHostPort(srv.addr)
 	const conns = 14 // 4, 4, 3, 3
-	startAt := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
-	common := []string{"load", "--json", "--port", port, "--conns", fmt.Sprint(conns),
-		"--duration", "500ms", "--warmup", "100ms", "--start-at", startAt}
-	runs := make([]*shardRun, 5)
-	for i := range runs {
-		runs[i] = &shardRun{args: append(append([]string{}, common...), "--shard", fmt.Sprintf("%d/4", min(i, 3)))}
-	}
-	runs[4].args = append(runs[4].args, "--timeout", "1ns")
-
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmds := make([]*exec.Cmd, len(runs))
-	for i, r := range runs {
-		cmds[i] = exec.CommandContext(ctx, binary(t), r.args...)
-		cmds[i].Stdout, cmds[i].Stderr = &r.stdout, &r.stderr
-		if err := cmds[i].Start(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, r := range runs {
-		if err := cmds[i].Wait(); err != nil {
-			ee, ok := err.(*exec.ExitError)
-			if !ok {
-				t.Fatal(err)
+	var runs []*shardRun
+	// Five race-built processes can take more than 2 s to start and connect
+	// on two busy cores (seen here with four other engineers' tests
+	// running): such a shard is late, and says so, which is not what this
+	// test is about. Then it runs once more with more time ahead.
+	for _, ahead := range []time.Duration{2 * time.Second, 8 * time.Second} {
+		runs = runShards(t, port, conns, ahead)
+		var late []string
+		for _, r := range runs[:4] {
+			if r.res.Late {
+				late = append(late, fmt.Sprintf("%s by %v", r.res.Shard, r.res.StartSkew))
 			}
-			r.code = ee.ExitCode()
 		}
-		if err := json.Unmarshal(r.stdout.Bytes(), &r.res); err != nil {
-			t.Fatalf("shard %d printed %q, not a result: %v (stderr %q)", i, r.stdout.String(), err, r.stderr.String())
+		if len(late) == 0 {
+			break
 		}
+		if ahead > 2*time.Second {
+			t.Fatalf("with --start-at %v ahead, shards late: %s", ahead, strings.Join(late, ", "))
+		}
+		t.Logf("with --start-at %v ahead, shards late: %s; once more with more time", ahead, strings.Join(late, ", "))
 	}
 	for i, r := range runs[:4] {
-		if r.code != 0 || r.res.Shard != fmt.Sprintf("%d/4", i) || r.res.Late {
-			t.Fatalf("shard %d: exit %d, shard %q, late %v, stderr %q", i, r.code, r.res.Shard, r.res.Late, r.stderr.String())
+		if r.code != 0 || r.res.Shard != fmt.Sprintf("%d/4", i) {
+			t.Fatalf("shard %d: exit %d, shard %q, stderr %q", i, r.code, r.res.Shard, r.stderr.String())
 		}
 	}
 	if bad := runs[4]; bad.code != 1 || bad.res.ErrorCount() == 0 {
@@ -151,6 +141,45 @@ func TestShardsMerge(t *testing.T) {
 	if code != 1 || !strings.Contains(stdout, "3/4    MISSING") || !strings.Contains(stderr, "shard 3/4: no result") {
 		t.Errorf("merge without shard 3: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
+}
+
+// runShards runs shards 0 to 3 of a load of conns connections, and shard 3
+// again with a timeout no reply meets, all at once as processes, their
+// windows set ahead of now, and returns what each printed.
+func runShards(t *testing.T, port string, conns int, ahead time.Duration) []*shardRun {
+	t.Helper()
+	startAt := time.Now().Add(ahead).UTC().Format(time.RFC3339Nano)
+	common := []string{"load", "--json", "--port", port, "--conns", fmt.Sprint(conns),
+		"--duration", "500ms", "--warmup", "100ms", "--start-at", startAt}
+	runs := make([]*shardRun, 5)
+	for i := range runs {
+		runs[i] = &shardRun{args: append(append([]string{}, common...), "--shard", fmt.Sprintf("%d/4", min(i, 3)))}
+	}
+	runs[4].args = append(runs[4].args, "--timeout", "1ns")
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmds := make([]*exec.Cmd, len(runs))
+	for i, r := range runs {
+		cmds[i] = exec.CommandContext(ctx, binary(t), r.args...)
+		cmds[i].Stdout, cmds[i].Stderr = &r.stdout, &r.stderr
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range runs {
+		if err := cmds[i].Wait(); err != nil {
+			ee, ok := err.(*exec.ExitError)
+			if !ok {
+				t.Fatal(err)
+			}
+			r.code = ee.ExitCode()
+		}
+		if err := json.Unmarshal(r.stdout.Bytes(), &r.res); err != nil {
+			t.Fatalf("shard %d printed %q, not a result: %v (stderr %q)", i, r.stdout.String(), err, r.stderr.String())
+		}
+	}
+	return runs
 }
 
 // histUnion builds the histogram of every shard's samples together with
@@ -251,24 +280,32 @@ func TestMergeBadInput(t *testing.T) {
 }
 
 // TestLoadLateStart: a --start-at already past starts the window at once,
-// without the warm-up, ends it when the other shards' ends, and says in the
-// result that it was late and by how much.
+// without the warm-up, ends it when the other shards' ends (at once too if
+// that has passed), and says in the result that it was late and by how much.
 func TestLoadLateStart(t *testing.T) {
 	t.Parallel()
 	srv := startServe(t, "--engine", "gnet", "--quiet")
 	_, port, _ := net.SplitHostPort(srv.addr)
 	at := time.Now().Add(-500 * time.Millisecond)
-	res, code := loadJSON(t, nil, "--port", port, "--conns", "4", "--duration", "2s", "--warmup", "1s",
+	const duration = 3 * time.Second
+	res, code := loadJSON(t, nil, "--port", port, "--conns", "4", "--duration", duration.String(), "--warmup", "1s",
 		"--start-at", at.UTC().Format(time.RFC3339Nano))
-	if code != 0 || !res.Late || res.StartSkew < 500*time.Millisecond || res.Messages == 0 {
-		t.Errorf("exit %d, late %v, skew %v, messages %d; want late by at least 500ms, measured", code, res.Late, res.StartSkew, res.Messages)
+	if code != 0 || !res.Late || res.StartSkew < 500*time.Millisecond {
+		t.Errorf("exit %d, late %v, skew %v; want late by at least 500ms", code, res.Late, res.StartSkew)
 	}
 	if got := res.WindowStart.Sub(res.StartAt); got != res.StartSkew || !res.StartAt.Equal(at.Truncate(0)) {
 		t.Errorf("window start %v, asked for %v (%v), skew %v", res.WindowStart, res.StartAt, at, res.StartSkew)
 	}
 	// The window ends at --start-at + --duration, like every other shard's.
-	if end := res.WindowStart.Add(res.Duration); end.Sub(at.Add(2*time.Second)).Abs() > 400*time.Millisecond {
-		t.Errorf("window ended %v after --start-at, want about 2s", end.Sub(at))
+	wantEnd := at.Add(duration)
+	if res.WindowStart.After(wantEnd) { // ready after the others had finished
+		wantEnd = res.WindowStart
+	}
+	if end := res.WindowStart.Add(res.Duration); end.Sub(wantEnd).Abs() > 400*time.Millisecond {
+		t.Errorf("window ended %v after --start-at, want %v", end.Sub(at), wantEnd.Sub(at))
+	}
+	if res.StartSkew < duration-time.Second && res.Messages == 0 {
+		t.Errorf("no messages in a window of %v", res.Duration)
 	}
 	if res.Warmup >= time.Second {
 		t.Errorf("warm-up %v: a late shard starts measuring at once", res.Warmup)
