@@ -27,13 +27,14 @@ func compareCommand() *cli.Command {
 		Description: `For each series, and each of --repeat rounds, starts a server of each
 engine in turn (this binary's serve --quiet --port 0), drives it with this
 binary's load --json, and samples the server's memory and CPU from /proc
-while it runs (Linux), and the kernel's socket memory from
-/proc/net/sockstat and /proc/slabinfo (the slab caches need root). Prints,
-for each series, each engine's median and the median over rounds of the
-ratio gnet/goroutine: messages/s, MB/s, latency p50/p99, the server's peak
-RSS and RSS per connection over its baseline right after start, the
-kernel's TCP buffer and slab memory per connection (half of what both
-loopback ends add) and RSS plus kernel, server CPU seconds per million
+while it runs (Linux), and the kernel's socket memory: the TCP buffers of
+the server's own sockets from sock_diag (or /proc/net/sockstat), and the
+socket slab caches from /proc/slabinfo (root only). Prints, for each
+series, each engine's median and the median over rounds of the ratio
+gnet/goroutine: messages/s, MB/s, latency p50/p99, the server's peak RSS
+and RSS per connection over its baseline right after start, the kernel's
+TCP buffer and slab memory per connection (the slab figure half of what
+both loopback ends add) and RSS plus kernel, server CPU seconds per million
 messages (the same number as microseconds per message) or as a share of a
 core, the generator's CPU per message, and errors. A series is marked
 generator-bound where the generator spent at least half the server's CPU
