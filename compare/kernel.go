@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -109,20 +110,34 @@ func (k *KernelStats) fill(samples []KernelSample, err error, from, to time.Dura
 // always runs, both ends of each connection are in this kernel, and
 // sockstat and the slab caches do not tell them apart. The two ends hold
 // the same structures; their buffers differ where bytes are queued one
-// way and not the other. Other processes' sockets count too: take these
-// on a quiet machine.
-func (k *KernelStats) perConn(conns int) (tcp, slab float64, slabOK bool) {
+// way and not the other.
+//
+// A machine-wide figure is ok only if the machine's TCP sockets grew by the
+// two per connection expected, give or take a tenth: otherwise other
+// processes were opening or closing sockets, and their memory would be
+// counted as the server's.
+func (k *KernelStats) perConn(conns int) kernelPerConn {
+	var pc kernelPerConn
 	n := float64(2 * conns)
+	grew := float64(k.Loaded.TCPSockets - k.Baseline.TCPSockets)
+	quiet := math.Abs(grew-n) <= max(2, n/10)
 	if k.TCPBy == "sock_diag" {
-		tcp = float64(k.Loaded.ServerMem-k.Baseline.ServerMem) / float64(conns)
+		pc.tcp, pc.tcpOK = float64(k.Loaded.ServerMem-k.Baseline.ServerMem)/float64(conns), true
 	} else {
-		tcp = float64(k.Loaded.TCPMem-k.Baseline.TCPMem) / n
+		pc.tcp, pc.tcpOK = float64(k.Loaded.TCPMem-k.Baseline.TCPMem)/n, quiet
 	}
-	slabOK = k.Loaded.SlabRead && k.Baseline.SlabRead
-	if slabOK {
-		slab = float64(k.Loaded.Slab-k.Baseline.Slab) / n
+	pc.slabRead = k.Loaded.SlabRead && k.Baseline.SlabRead
+	if pc.slabRead {
+		pc.slab, pc.slabOK = float64(k.Loaded.Slab-k.Baseline.Slab)/n, quiet
 	}
-	return tcp, slab, slabOK
+	return pc
+}
+
+// kernelPerConn is what perConn found, in bytes: each figure with whether
+// it holds, and whether the slab caches could be read at all (root).
+type kernelPerConn struct {
+	tcp, slab               float64
+	tcpOK, slabOK, slabRead bool
 }
 
 // kernelSampler reads the kernel's socket memory at a steady pace from a

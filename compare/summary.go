@@ -134,11 +134,13 @@ func measure(r *Trial) map[string]value {
 		}
 	}
 	if k := &r.Kernel; k.Sampled && conns > 0 {
-		tcp, slab, slabOK := k.perConn(conns)
-		m[keyTCPConn] = value{tcp / (1 << 10), true}
-		m[keySlabConn] = value{slab / (1 << 10), slabOK}
-		if rss := m[keyRSSConn]; rss.ok {
-			m[keyTotalConn] = value{rss.v + (tcp+slab)/(1<<10), true}
+		pc := k.perConn(conns)
+		m[keyTCPConn] = value{pc.tcp / (1 << 10), pc.tcpOK}
+		m[keySlabConn] = value{pc.slab / (1 << 10), pc.slabOK}
+		// Where the slab caches cannot be read (not root) the total is
+		// RSS and TCP buffers; where they were read but do not hold, none.
+		if rss := m[keyRSSConn]; rss.ok && pc.tcpOK && (pc.slabOK || !pc.slabRead) {
+			m[keyTotalConn] = value{rss.v + (pc.tcp+pc.slab)/(1<<10), true}
 		}
 	}
 	return m

@@ -87,9 +87,9 @@ func TestMeasure(t *testing.T) {
 	// The kernel: 4 KiB of TCP buffers and 3 KiB of slab objects for each
 	// end of 1000 loopback connections, over 2 KiB of RSS.
 	r.Kernel.fill([]KernelSample{
-		{TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
-		{TCPMem: 1<<20 + 2*1000*4096, Slab: 10<<20 + 2*1000*3072, SlabRead: true},
-		{TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
+		{TCPSockets: 10, TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
+		{TCPSockets: 2010, TCPMem: 1<<20 + 2*1000*4096, Slab: 10<<20 + 2*1000*3072, SlabRead: true},
+		{TCPSockets: 10, TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
 	}, nil, 0, time.Hour)
 	m = measure(&r)
 	for key, want := range map[string]float64{keyTCPConn: 4, keySlabConn: 3, keyTotalConn: 9} {
@@ -106,9 +106,18 @@ func TestMeasure(t *testing.T) {
 	if m := measure(&r); m[keyTCPConn].v != 5 || r.Kernel.TCPBy != "sock_diag" {
 		t.Errorf("with sock_diag: TCP %v KiB/conn by %s, want 5 by sock_diag", m[keyTCPConn], r.Kernel.TCPBy)
 	}
-	r.Kernel.fill([]KernelSample{{TCPMem: 1 << 20}, {TCPMem: 1<<20 + 2*1000*4096}}, nil, 0, time.Hour)
+	r.Kernel.fill([]KernelSample{{TCPSockets: 10, TCPMem: 1 << 20}, {TCPSockets: 2010, TCPMem: 1<<20 + 2*1000*4096}}, nil, 0, time.Hour)
 	if m := measure(&r); m[keySlabConn].ok || m[keyTotalConn].v != 6 {
 		t.Errorf("without slabinfo: slab %v, total %v; want no slab, total RSS+TCP 6", m[keySlabConn], m[keyTotalConn])
+	}
+	// Another process opened 500 sockets meanwhile: the machine-wide
+	// figures do not hold, and neither does a total made of them.
+	r.Kernel.fill([]KernelSample{
+		{TCPSockets: 10, TCPMem: 1 << 20, Slab: 10 << 20, SlabRead: true},
+		{TCPSockets: 2510, TCPMem: 1<<20 + 2*1000*4096, Slab: 10<<20 + 2*1000*3072, SlabRead: true},
+	}, nil, 0, time.Hour)
+	if m := measure(&r); m[keyTCPConn].ok || m[keySlabConn].ok || m[keyTotalConn].ok {
+		t.Errorf("on a busy machine: TCP %v, slab %v, total %v; want none", m[keyTCPConn], m[keySlabConn], m[keyTotalConn])
 	}
 
 	unsampled := trial(pp, "gnet", 1, 1, 1, 0, 0, 0)
