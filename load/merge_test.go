@@ -187,6 +187,15 @@ func TestMergeShardsProblems(t *testing.T) {
 	if m.StartSpread != 3*time.Second-time.Millisecond || !m.Late || m.StartSkew != 3*time.Second {
 		t.Errorf("spread %v, late %v, skew %v", m.StartSpread, m.Late, m.StartSkew)
 	}
+	var shard strings.Builder
+	if err := NewTextReporter(b)(&shard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Shard            2/3", "Window start     +3000.0ms after --start-at 2026-11-29T15:00:00Z, LATE"} {
+		if !strings.Contains(shard.String(), want) {
+			t.Errorf("a late shard's report lacks %q:\n%s", want, shard.String())
+		}
+	}
 	var out strings.Builder
 	if err := NewMergedTextReporter(m)(&out); err != nil {
 		t.Fatal(err)

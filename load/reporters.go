@@ -37,6 +37,12 @@ func NewTextReporter(r *Result) Reporter {
 		row("Connections", "%d of %d established in %s, failed: %s", r.Connected, r.Conns, round(r.ConnectTime), countsText(r.ConnectFailed))
 		row("Connect latency", "p50 %s  p99 %s", usText(r.ConnectP50), usText(r.ConnectP99))
 		row("Measured", "%s after %s warm-up", round(r.Duration), round(r.Warmup))
+		if r.Shard != "" {
+			row("Shard", "%s", r.Shard)
+		}
+		if !r.StartAt.IsZero() {
+			row("Window start", "%s after --start-at %s%s", skewText(r.StartSkew), r.StartAt.Format(time.RFC3339Nano), lateText(r.Late))
+		}
 		if r.Slow == nil { // slow connections neither finish messages nor time them
 			row("Messages", "%d  (%.0f/s)", r.Messages, r.MessagesPerS)
 			row("Throughput", "out %.2f MB/s  in %.2f MB/s", r.MBPerSOut, r.MBPerSIn)
