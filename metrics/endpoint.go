@@ -25,6 +25,18 @@ const PprofPath = "/debug/pprof/"
 // progress before it closes their connections.
 const shutdownGrace = time.Second
 
+// DefaultMaxConns is how many connections an Endpoint serves at once when
+// Options.MaxConns is 0. The endpoint shares the process's descriptors with
+// the server, whose reserve (server.DefaultMaxConns) must cover them.
+const DefaultMaxConns = 16
+
+// Timeouts of an Endpoint's connections: a client that sends no request,
+// or keeps a connection open without using it, gives its slot back.
+const (
+	readHeaderTimeout = 5 * time.Second
+	idleTimeout       = time.Minute
+)
+
 // Options configure an Endpoint. The zero value serves /metrics only.
 type Options struct {
 	// Pprof adds net/http/pprof's handlers under /debug/pprof/ (index,
@@ -34,6 +46,9 @@ type Options struct {
 	// Logger receives errors the HTTP server and the metrics handler meet;
 	// nil discards them.
 	Logger *slog.Logger
+	// MaxConns bounds the connections served at once; more wait in the
+	// kernel's backlog until one closes. 0 means DefaultMaxConns.
+	MaxConns int
 }
 
 // Endpoint is a running metrics endpoint. Serve starts one.
@@ -57,6 +72,10 @@ func Serve(ctx context.Context, addr string, g prometheus.Gatherer, opts Options
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = DefaultMaxConns
+	}
+	ln = limitListener(ln, opts.MaxConns)
 	mux := http.NewServeMux()
 	mux.Handle(Path, promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorLog:          slogPrinter{log},
@@ -73,7 +92,8 @@ func Serve(ctx context.Context, addr string, g prometheus.Gatherer, opts Options
 	}
 	srv := &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	e := &Endpoint{addr: ln.Addr(), done: make(chan struct{})}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,6 +31,7 @@ func startMetrics(c *cli.Context, out io.Writer, srv *server.Server, logger *slo
 		cancel()
 		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
 	}
+	warnExposure(logger, ep.Addr(), c.Bool("pprof"))
 	fmt.Fprintf(out, "Metrics at http://%s%s\n", ep.Addr(), metrics.Path)
 	if c.Bool("pprof") {
 		fmt.Fprintf(out, "Profiles at http://%s%s\n", ep.Addr(), metrics.PprofPath)
@@ -40,4 +42,20 @@ func startMetrics(c *cli.Context, out io.Writer, srv *server.Server, logger *slo
 			logger.Warn("metrics endpoint", "err", err)
 		}
 	}, nil
+}
+
+// warnExposure warns when the metrics endpoint can be reached from beyond
+// this host's loopback (0.0.0.0 and :: included), loudest with the
+// profiler on: it hands out the command line, memory profiles and CPU
+// profiles on demand to whoever can connect.
+func warnExposure(logger *slog.Logger, addr net.Addr, pprof bool) {
+	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsLoopback() {
+		return
+	}
+	if pprof {
+		logger.Warn("--pprof serves Go's profiles (command line, memory, CPU on demand) beyond loopback: anyone who can reach this address can read them; use 127.0.0.1 unless that is meant",
+			"addr", addr.String())
+		return
+	}
+	logger.Warn("--metrics-addr serves metrics beyond loopback: anyone who can reach this address can read them", "addr", addr.String())
 }
