@@ -7,6 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,10 +50,16 @@ type gnetEngine struct {
 	refusals refusalLog
 	readCap  int // gnet's read buffer: ReadSize rounded up as gnet does
 
-	eng    gnet.Engine
-	booted chan struct{}
-	ran    chan struct{} // closed when gnet.Run has returned
-	runErr error
+	ln         net.Listener
+	stopped    chan struct{} // closed when a graceful stop begins
+	acceptDone chan struct{} // closed when the accept loop has returned
+	enrollLog  everySecond
+
+	eng       gnet.Engine
+	ready     chan struct{} // closed when gnet's event loops run
+	readyOnce sync.Once
+	ran       chan struct{} // closed when gnet has returned
+	runErr    error
 
 	stopping atomic.Bool // a graceful stop has begun
 	died     atomic.Bool // gnet.Run returned without a stop being asked
@@ -70,46 +79,67 @@ type gnetEngine struct {
 const highWater = 64 << 10
 
 func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
-	// gnet shuts its whole engine down when accept fails with EMFILE, so
-	// this engine never admits more connections than descriptors allow.
-	if limit := DefaultMaxConns(); cfg.MaxConns > limit {
-		cfg.Logger.Warn("max-conns is above what the open-file limit allows; the gnet engine would die of EMFILE at accept: lowered",
-			"engine", string(Gnet), "max_conns", cfg.MaxConns, "lowered_to", limit)
+	loops := cfg.Loops
+	if loops == 0 {
+		loops = runtime.NumCPU() // gnet's multicore mode
+	}
+	if most := gnetMaxLoops(); loops > most {
+		cfg.Logger.Warn("too many event loops for the open-file limit: lowered, so that their descriptors leave at least half to connections",
+			"engine", string(Gnet), "loops", loops, "lowered_to", most)
+		loops, cfg.Loops = most, most
+	}
+	switch limit := gnetMaxConns(loops); {
+	case cfg.MaxConns == 0:
+		cfg.MaxConns = limit
+	case cfg.MaxConns > limit:
+		cfg.Logger.Warn("max-conns is above what the open-file limit allows with these event loops: lowered, so that the excess is refused rather than left waiting for a descriptor",
+			"engine", string(Gnet), "max_conns", cfg.MaxConns, "loops", loops, "lowered_to", limit)
 		cfg.MaxConns = limit
 	}
+	ln, err := listen(cfg.Network, cfg.Address, cfg.UnixMode)
+	if err != nil {
+		return nil, nil, err
+	}
 	e := &gnetEngine{
-		cfg:     cfg,
-		st:      st,
-		log:     cfg.Logger.With("engine", string(Gnet)),
-		readCap: gnetReadCap(cfg.ReadSize),
-		booted:  make(chan struct{}),
-		ran:     make(chan struct{}),
-		loops:   make(map[gnet.EventLoop]*loop),
+		cfg:        cfg,
+		st:         st,
+		log:        cfg.Logger.With("engine", string(Gnet)),
+		readCap:    gnetReadCap(cfg.ReadSize),
+		ln:         ln,
+		ready:      make(chan struct{}),
+		ran:        make(chan struct{}),
+		stopped:    make(chan struct{}),
+		acceptDone: make(chan struct{}),
+		loops:      make(map[gnet.EventLoop]*loop),
 	}
 	var cancel context.CancelFunc
 	e.ctx, cancel = context.WithCancel(context.Background())
-
-	addr, err := e.bind()
-	if err != nil {
+	if err := e.run(); err != nil {
 		cancel()
-		return nil, nil, err
+		ln.Close()
+		return nil, nil, fmt.Errorf("server: gnet: %w", err)
 	}
 	go func() {
 		<-e.ran
 		cancel()
+		ln.Close() // a dead engine must not leave clients in its backlog
+	}()
+	go func() {
+		defer close(e.acceptDone)
+		acceptLoop(ln, st, e.log, e.stopped, e.enroll)
 	}()
 	go e.stopOn(ctx)
-	return e, addr, nil
+	return e, ln.Addr(), nil
 }
 
-// run starts gnet on protoAddr and returns once it has bound its listener
-// (OnBoot) or failed.
-func (e *gnetEngine) run(protoAddr string, reusePort bool) error {
+// run starts gnet's event loops, with no listener of the server's
+// (gnet_accept.go), and returns once they run or gnet failed.
+func (e *gnetEngine) run() error {
 	opts := []gnet.Option{
 		gnet.WithLogger(gnetLogger{e.log}),
-		gnet.WithReuseAddr(true),
-		gnet.WithReusePort(reusePort),
-		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		// The first tick says every event loop is registered and running
+		// (OnBoot comes before they are).
+		gnet.WithTicker(true),
 		// Level-triggered, one read of at most readCap bytes per socket per
 		// poll pass: every connection gets its turn. (Edge-triggered gnet
 		// reads a busy socket in a chain of tasks that runs within one
@@ -124,18 +154,28 @@ func (e *gnetEngine) run(protoAddr string, reusePort bool) error {
 	} else {
 		opts = append(opts, gnet.WithMulticore(true))
 	}
-	// Fresh signals for each attempt: bind may retry after a failed Run.
-	e.booted, e.ran = make(chan struct{}), make(chan struct{})
+	// gnet will not register a connection, nor stop, without a listener
+	// (Engine.Validate), so it gets one nobody can reach: a unix socket in
+	// a private directory, unlinked once gnet has bound it.
+	dir, err := os.MkdirTemp("", "ug")
+	if err != nil {
+		return err
+	}
+	idle := filepath.Join(dir, "l")
 	errc := make(chan error, 1)
 	go func() {
-		err := gnet.Run(e, protoAddr, opts...)
+		err := gnet.Rotate(e, []string{"unix://" + idle}, opts...)
 		e.runErr = err
 		e.died.Store(!e.stopping.Load())
 		close(e.ran)
+		// Only now: gnet removes its listener's path when it stops, and the
+		// name must not be anybody else's by then.
+		_ = os.RemoveAll(dir)
 		errc <- err
 	}()
 	select {
-	case <-e.booted:
+	case <-e.ready:
+		_ = os.Remove(idle)
 		return nil
 	case err := <-errc:
 		if err == nil {
@@ -145,7 +185,9 @@ func (e *gnetEngine) run(protoAddr string, reusePort bool) error {
 	}
 }
 
-// stopOn stops gnet gracefully once ctx is cancelled.
+// stopOn stops gnet gracefully once ctx is cancelled: the listener first,
+// so that the address is free at once, then, once the connection being
+// handed over (if any) is open, the event loops.
 func (e *gnetEngine) stopOn(ctx context.Context) {
 	select {
 	case <-e.ran:
@@ -153,6 +195,9 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	e.stopping.Store(true)
+	e.ln.Close()
+	close(e.stopped)
+	<-e.acceptDone
 	e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
 	e.finishAllParked()
 	// Engine.Stop polls for the end every 500ms; gnet.Run returning is the
@@ -167,6 +212,7 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 // that no longer serves alive; and the stop is an error.
 func (e *gnetEngine) wait() error {
 	<-e.ran
+	<-e.acceptDone
 	died := e.died.Load()
 	if died {
 		e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
@@ -183,26 +229,27 @@ func (e *gnetEngine) wait() error {
 	return errors.New("server: gnet engine stopped by itself")
 }
 
-// OnBoot records the engine; the listener is bound and listening by now.
+// OnBoot records the engine. Its event loops do not run yet: OnTick says
+// when they do.
 func (e *gnetEngine) OnBoot(eng gnet.Engine) gnet.Action {
 	e.eng = eng
-	close(e.booted)
 	return gnet.None
 }
 
-// OnOpen admits the connection or refuses it at once. Refusing here, on the
-// loop that accepted it, closes the descriptor before the next accept, so a
-// flood can never run the process out of descriptors (gnet shuts its whole
-// engine down when accept fails with EMFILE).
+// OnTick, first called once every event loop runs, lets enroll hand them
+// connections. Nothing else is done on ticks.
+func (e *gnetEngine) OnTick() (time.Duration, gnet.Action) {
+	e.readyOnce.Do(func() { close(e.ready) })
+	return time.Hour, gnet.None
+}
+
+// OnOpen sets up a connection that enroll admitted and handed over.
 func (e *gnetEngine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if gc, ok := c.Context().(*gconn); ok {
 		return nil, e.adopt(gc, c) // a parked connection, enrolled back
 	}
-	if e.stopping.Load() || !e.st.admit(e.cfg.MaxConns) {
-		if !e.stopping.Load() {
-			e.refusals.refused(e.log, c.RemoteAddr(), e.cfg.MaxConns)
-		}
-		return nil, gnet.Close
+	if !opened(c) {
+		return nil, gnet.Close // abandoned by enroll, which accounted for it
 	}
 	l, err := e.loopOf(c)
 	if err != nil {

@@ -48,7 +48,8 @@ func TestGnetStopsByItself(t *testing.T) {
 	logs := &logBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := Start(ctx, Config{Address: "127.0.0.1:0", DrainTimeout: drain, Logger: testLogger(t, logs)})
+	// No finish timeout: only the stop may bound the finisher.
+	srv, err := Start(ctx, Config{Address: "127.0.0.1:0", DrainTimeout: drain, FinishTimeout: time.Hour, Logger: testLogger(t, logs)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,19 +22,10 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/codec"
 )
 
-// Accept back-off: after a failed accept (EMFILE, ENFILE, ...) the engine
-// waits before trying again, so that it does not spin on an error that only
-// a closing connection can clear, and logs at most once a second.
-const (
-	acceptBackoffMin = 5 * time.Millisecond
-	acceptBackoffMax = time.Second
-	acceptLogEvery   = time.Second
-)
-
 // startGoroutine binds cfg's address and serves it with the goroutine engine
 // until ctx is cancelled.
 func startGoroutine(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
-	ln, err := listen(cfg.Network, cfg.Address)
+	ln, err := listen(cfg.Network, cfg.Address, cfg.UnixMode)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,6 +38,9 @@ type goroutineEngine struct {
 	st       *counters
 	ln       net.Listener
 	refusals refusalLog
+	// reads holds ReadSize buffers for the connections that stream (see
+	// goroutineConn.next).
+	reads sync.Pool
 
 	// stopped is closed when the stop begins, to cut an accept back-off
 	// short; stopDone when stop has returned, so that wait does not return
@@ -67,6 +61,9 @@ type goroutineEngine struct {
 // serveGoroutine serves ln until ctx is cancelled. It is apart from
 // startGoroutine so that tests can hand it a listener whose Accept fails.
 func serveGoroutine(ctx context.Context, cfg *Config, st *counters, ln net.Listener) *goroutineEngine {
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = DefaultMaxConns()
+	}
 	e := &goroutineEngine{
 		cfg:        cfg,
 		st:         st,
@@ -76,6 +73,7 @@ func serveGoroutine(ctx context.Context, cfg *Config, st *counters, ln net.Liste
 		acceptDone: make(chan struct{}),
 		conns:      make(map[*goroutineConn]struct{}),
 	}
+	e.reads.New = func() any { b := make([]byte, cfg.ReadSize); return &b }
 	cfg.Logger.Info("listening", "engine", Goroutine, "addr", ln.Addr().String(), "read_size", cfg.ReadSize)
 	go e.acceptLoop()
 	go func() {
@@ -94,40 +92,10 @@ func (e *goroutineEngine) wait() error {
 	return nil
 }
 
-// acceptLoop accepts until the listener is closed by stop. Any other accept
-// error, running out of descriptors above all, only pauses it: a server
-// that stops serving because too many clients came is what this engine
-// must never do.
+// acceptLoop accepts until the listener is closed by stop.
 func (e *goroutineEngine) acceptLoop() {
 	defer close(e.acceptDone)
-	var (
-		backoff  time.Duration
-		failures int
-		lastLog  time.Time
-	)
-	for {
-		c, err := e.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			e.st.acceptErrs.Add(1)
-			backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
-			failures++
-			if now := time.Now(); now.Sub(lastLog) >= acceptLogEvery {
-				e.cfg.Logger.Warn("accept failed; backing off and serving on",
-					"err", err, "failures", failures, "backoff", backoff, "open", e.st.open.Load())
-				failures, lastLog = 0, now
-			}
-			select {
-			case <-time.After(backoff):
-			case <-e.stopped:
-			}
-			continue
-		}
-		backoff = 0
-		e.handle(c)
-	}
+	acceptLoop(e.ln, e.st, e.cfg.Logger, e.stopped, e.handle)
 }
 
 // handle admits c and starts its goroutine, or closes it at once when
@@ -138,7 +106,7 @@ func (e *goroutineEngine) handle(c net.Conn) {
 		e.refusals.refused(e.cfg.Logger, c.RemoteAddr(), e.cfg.MaxConns)
 		return
 	}
-	g := &goroutineConn{e: e, c: c, remote: c.RemoteAddr(), buf: make([]byte, e.cfg.ReadSize)}
+	g := &goroutineConn{e: e, c: c, remote: c.RemoteAddr(), buf: make([]byte, min(e.cfg.ReadSize, idleRead))}
 	e.mu.Lock()
 	e.conns[g] = struct{}{}
 	if e.stopping {
@@ -181,7 +149,8 @@ type goroutineConn struct {
 	e         *goroutineEngine
 	c         net.Conn
 	remote    net.Addr
-	buf       []byte
+	buf       []byte  // what a blocking read waits with: at most idleRead
+	big       *[]byte // a ReadSize buffer from e.reads while streaming
 	processed int64
 
 	// mu orders the deadlines that the connection's goroutine sets with
@@ -220,6 +189,7 @@ func (g *goroutineConn) serve() {
 	}
 	cfg.Logger.Debug("connection open", "remote", addrString(g.remote))
 	reason, err := g.echo()
+	g.releaseRead()
 	if reason == ClosedDrain {
 		g.linger()
 	}
@@ -244,13 +214,14 @@ func (g *goroutineConn) echo() (CloseReason, error) {
 		if g.armRead() {
 			return ClosedDrain, nil
 		}
-		n, err := g.c.Read(g.buf)
+		buf := g.readBuffer()
+		n, err := g.c.Read(buf)
 		if n > 0 {
 			st.bytesIn.Add(uint64(n))
 			st.events.Add(1)
 			st.buffered.Add(int64(n))
-			codec.Upper(g.buf[:n])
-			if reason, err := g.write(g.buf[:n]); err != nil {
+			codec.Upper(buf[:n])
+			if reason, err := g.write(buf[:n]); err != nil {
 				return reason, err
 			}
 			g.processed += int64(n)
@@ -258,6 +229,7 @@ func (g *goroutineConn) echo() (CloseReason, error) {
 				hooks.Progress(g.remote, g.processed)
 			}
 		}
+		g.next(n) // buf is free again
 		switch {
 		case err == nil:
 		case errors.Is(err, io.EOF):
@@ -270,6 +242,42 @@ func (g *goroutineConn) echo() (CloseReason, error) {
 		default:
 			return ClosedError, err
 		}
+	}
+}
+
+// idleRead is the most a connection holds for a read while it waits for
+// input: with a large ReadSize, thousands of idle connections must not
+// each hold ReadSize (1 MiB x 20,000 connections is 20 GiB).
+const idleRead = 4 << 10
+
+// readBuffer is the buffer of the next read: the small one a connection
+// waits with, or a ReadSize one while it streams.
+func (g *goroutineConn) readBuffer() []byte {
+	if g.big != nil {
+		return *g.big
+	}
+	return g.buf
+}
+
+// next picks the next read's buffer after a read of n bytes: a read that
+// filled the small buffer likely left more, so the following reads take a
+// ReadSize buffer from the pool, given back after the first read that does
+// not fill it. So every read is still at most ReadSize, and the first of a
+// burst at most idleRead.
+func (g *goroutineConn) next(n int) {
+	switch {
+	case g.big == nil && n == len(g.buf) && len(g.buf) < g.e.cfg.ReadSize:
+		g.big = g.e.reads.Get().(*[]byte)
+	case g.big != nil && n < len(*g.big):
+		g.releaseRead()
+	}
+}
+
+// releaseRead gives the ReadSize buffer back to the pool.
+func (g *goroutineConn) releaseRead() {
+	if g.big != nil {
+		g.e.reads.Put(g.big)
+		g.big = nil
 	}
 }
 

@@ -23,3 +23,21 @@ func DefaultMaxConns() int {
 	}
 	return 1
 }
+
+// fdsPerLoop is what one gnet event loop holds: gnet's poller and its
+// wake-up descriptor, and the engine's writability watcher and its own
+// (gnet_watch_linux.go).
+const fdsPerLoop = 4
+
+// gnetMaxLoops is the most event loops the open-file limit allows: their
+// descriptors may take at most half of what DefaultMaxConns leaves.
+func gnetMaxLoops() int {
+	return max(DefaultMaxConns()/(2*fdsPerLoop)-1, 1)
+}
+
+// gnetMaxConns is DefaultMaxConns less what loops event loops hold, and one
+// loop more for gnet's acceptor loop, which gnet starts where it does not
+// use SO_REUSEPORT (idle, with no listener).
+func gnetMaxConns(loops int) int {
+	return max(DefaultMaxConns()-fdsPerLoop*(loops+1), 1)
+}

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // unixProbeTimeout bounds the dial that tells a live unix socket from a
@@ -14,22 +18,101 @@ import (
 // completes it from the backlog), so a short bound is plenty.
 const unixProbeTimeout = time.Second
 
-// listen binds network and address for an engine that serves from a
-// net.Listener. A unix socket path is prepared first (see prepareUnixSocket);
-// Go's unix listener removes its socket file when it is closed, before the
-// descriptor goes, so the path is never left behind nor removed from under a
-// server that binds it after us.
-func listen(network, address string) (net.Listener, error) {
+// listen binds network and address for either engine. A unix socket is
+// bound by listenUnix.
+func listen(network, address string, mode os.FileMode) (net.Listener, error) {
 	if network == "unix" {
-		if err := prepareUnixSocket(address); err != nil {
-			return nil, err
-		}
+		return listenUnix(address, mode)
 	}
 	ln, err := net.Listen(network, address)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	return ln, nil
+}
+
+// listenUnix binds a unix socket at path with the given mode.
+//
+// Two servers started at once on one path must not both bind it: the path
+// is prepared (prepareUnixSocket: a stale socket is removed, a live one is
+// an error) and bound under an exclusive lock on its directory, so the
+// second server finds the first one's socket live. The socket is bound in
+// a private directory, given its mode there, and renamed into place, so
+// nobody can connect before the mode is set, whatever the umask. Should
+// that bind fail (the longer path over the length limit of a socket
+// address), the socket is bound in place and its mode set right after.
+//
+// On close, the socket file is removed before the descriptor goes, so the
+// path is never left behind nor removed from under a server that binds it
+// after us.
+func listenUnix(path string, mode os.FileMode) (net.Listener, error) {
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("server: unix socket %s: %w", path, err)
+	}
+	defer dir.Close() // and the lock with it
+	if err := unix.Flock(int(dir.Fd()), unix.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("server: unix socket %s: locking its directory: %w", path, err)
+	}
+	if err := prepareUnixSocket(path); err != nil {
+		return nil, err
+	}
+	ln, err := bindPrivately(path, mode)
+	if err != nil {
+		if ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"}); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		ln.SetUnlinkOnClose(false)
+		if err := os.Chmod(path, mode); err != nil {
+			_ = os.Remove(path)
+			ln.Close()
+			return nil, fmt.Errorf("server: unix socket %s: %w", path, err)
+		}
+	}
+	return &unixListener{UnixListener: ln, addr: &net.UnixAddr{Name: path, Net: "unix"}}, nil
+}
+
+// bindPrivately binds a socket in a new private directory beside path,
+// sets its mode and renames it to path.
+func bindPrivately(path string, mode os.FileMode) (*net.UnixListener, error) {
+	tmp, err := os.MkdirTemp(filepath.Dir(path), ".ug")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	name := filepath.Join(tmp, "s")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: name, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(false)
+	if err = os.Chmod(name, mode); err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+// unixListener is a unix listener under its final path, which it removes
+// when closed.
+type unixListener struct {
+	*net.UnixListener
+	addr      *net.UnixAddr
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (l *unixListener) Addr() net.Addr { return l.addr }
+
+func (l *unixListener) Close() error {
+	l.closeOnce.Do(func() {
+		_ = os.Remove(l.addr.Name)
+		l.closeErr = l.UnixListener.Close()
+	})
+	return l.closeErr
 }
 
 // prepareUnixSocket makes path free to bind as a unix socket. A socket file

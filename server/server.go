@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
@@ -47,6 +48,9 @@ const (
 	DefaultMaxBuffer = 64 << 20
 	// DefaultDrainTimeout bounds a graceful stop.
 	DefaultDrainTimeout = 5 * time.Second
+	// DefaultUnixMode lets only the server's own user connect to its unix
+	// socket.
+	DefaultUnixMode os.FileMode = 0o600
 	// NoLimit as Config.MaxBuffer switches the budget off.
 	NoLimit = -1
 )
@@ -59,6 +63,9 @@ type Config struct {
 	// Address is host:port for TCP (port 0 picks a free port; the bound
 	// address is Server.Addr) or a socket path for "unix".
 	Address string
+	// UnixMode is the permissions of a unix socket file, set before any
+	// client can connect, whatever the umask; 0 means DefaultUnixMode.
+	UnixMode os.FileMode
 	// Engine selects the engine; empty means Gnet.
 	Engine Engine
 	// Loops is the number of gnet event loops; 0 means one per CPU.
@@ -81,7 +88,8 @@ type Config struct {
 	// goroutine engine holds at most ReadSize per connection and ignores it.
 	MaxMemory int64
 	// MaxConns bounds the connections open at once; a connection past it is
-	// closed at once, counted and logged. 0 means DefaultMaxConns().
+	// closed at once, counted and logged. 0 means DefaultMaxConns(), less
+	// the descriptors of the event loops on the gnet engine.
 	MaxConns int
 	// IdleTimeout closes a connection with no traffic either way for that
 	// long; 0 means never.
@@ -148,6 +156,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Address == "" {
 		c.Address = DefaultAddress
 	}
+	if c.UnixMode == 0 {
+		c.UnixMode = DefaultUnixMode
+	}
+	if c.UnixMode&^os.ModePerm != 0 {
+		return c, fmt.Errorf("server: unix socket mode %v has more than permission bits", c.UnixMode)
+	}
 	if c.Engine == "" {
 		c.Engine = Gnet
 	}
@@ -181,9 +195,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxConns < 0 {
 		return c, fmt.Errorf("server: max conns must not be negative, got %d", c.MaxConns)
-	}
-	if c.MaxConns == 0 {
-		c.MaxConns = DefaultMaxConns()
 	}
 	if c.IdleTimeout < 0 || c.WriteTimeout < 0 || c.DrainTimeout < 0 || c.FinishTimeout < 0 {
 		return c, errors.New("server: timeouts must not be negative")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ event, and sends them back uppercased. The first line printed is
 			&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "address to listen on (::1 for IPv6)", EnvVars: env("HOST")},
 			&cli.IntFlag{Name: "port", Value: 1060, Usage: "TCP port; 0 picks a free one", EnvVars: env("PORT")},
 			&cli.StringFlag{Name: "unix", Usage: "listen on this Unix socket path instead of TCP", EnvVars: env("UNIX")},
+			&cli.StringFlag{Name: "unix-mode", Value: "0600", Usage: "with --unix, the socket file's permissions in octal, set before any client can connect", EnvVars: env("UNIX_MODE")},
 			&cli.StringFlag{Name: "engine", Value: string(server.Gnet), Usage: "gnet or goroutine", EnvVars: env("ENGINE")},
 			&cli.IntFlag{Name: "loops", Usage: "gnet event loops (0 = one per CPU)", EnvVars: env("LOOPS")},
 			&cli.IntFlag{Name: "read-size", Value: codec.MaxRead, Usage: "most bytes processed per read event", EnvVars: env("READ_SIZE")},
@@ -89,6 +91,11 @@ func serve(c *cli.Context) error {
 	if p := c.String("unix"); p != "" {
 		cfg.Network, cfg.Address = "unix", p
 	}
+	mode, err := strconv.ParseUint(c.String("unix-mode"), 8, 32)
+	if err != nil || mode == 0 || mode > 0o777 {
+		return cli.Exit(fmt.Sprintf("--unix-mode must be octal permissions from 1 to 0777, got %q", c.String("unix-mode")), 2)
+	}
+	cfg.UnixMode = os.FileMode(mode)
 	if cfg.ReadSize <= 0 {
 		return cli.Exit(fmt.Sprintf("--read-size must be at least 1, got %d", cfg.ReadSize), 2)
 	}
