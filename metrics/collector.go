@@ -57,7 +57,7 @@ func NewCollector(sources ...StatsSource) *Collector {
 		buffered:     desc("buffered_bytes", "Bytes held now: input read but not processed, output processed but not sent."),
 		undelivered:  desc("undelivered_bytes_total", "Bytes read from clients that never went back (a reset, the memory budget, the drain deadline), each loss logged."),
 		events:       desc("events_total", "Read events processed (gnet OnTraffic calls that processed bytes, or reads on the goroutine engine)."),
-		acceptErrors: desc("accept_errors_total", "Accepts that failed, for want of descriptors above all (goroutine engine): the engine backs off and serves on, the client waits in the kernel's backlog."),
+		acceptErrors: desc("accept_errors_total", "Accepts that failed, for want of descriptors above all: the engine backs off and serves on, the client waits in the kernel's backlog."),
 	}
 }
 

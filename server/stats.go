@@ -42,9 +42,10 @@ type Stats struct {
 	// bytes, or reads on the goroutine engine).
 	Events uint64 `json:"events"`
 	// AcceptErrors counts accepts that failed (running out of descriptors
-	// above all) on the goroutine engine, which backs off and serves on;
-	// the client waits in the kernel's backlog meanwhile, neither admitted
-	// nor refused. (gnet accepts inside its own loop and counts nothing.)
+	// above all): the engine backs off and serves on, and the client waits
+	// in the kernel's backlog meanwhile, neither admitted nor refused. On
+	// the gnet engine it also counts connections gnet could not take once
+	// admitted (closed and counted as errors).
 	AcceptErrors uint64 `json:"accept_errors"`
 }
 
