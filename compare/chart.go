@@ -251,7 +251,7 @@ func decadeTicks(lo, hi float64) plot.ConstantTicks {
 			if v := m * base; v >= lo && v <= hi {
 				t := plot.Tick{Value: v}
 				if m == 1 {
-					t.Label = human(v)
+					t.Label = decadeLabel(v)
 				}
 				ticks = append(ticks, t)
 			}
@@ -268,4 +268,17 @@ func hollow(g draw.GlyphDrawer) draw.GlyphDrawer {
 	default:
 		return draw.RingGlyph{}
 	}
+}
+
+// decadeLabel writes a power of ten as the table would, without its
+// trailing zeros: "0.1", "1000", "10k", "1M".
+func decadeLabel(v float64) string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	switch {
+	case v >= 1e6:
+		return f(v/1e6) + "M"
+	case v >= 1e4:
+		return f(v/1e3) + "k"
+	}
+	return f(v)
 }

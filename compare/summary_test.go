@@ -407,6 +407,15 @@ func TestWriteChart(t *testing.T) {
 	}
 }
 
+func TestDecadeLabel(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[float64]string{0.1: "0.1", 1: "1", 1000: "1000", 1e4: "10k", 1e5: "100k", 1e6: "1M", 1e8: "100M"} {
+		if got := decadeLabel(v); got != want {
+			t.Errorf("decadeLabel(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
 func TestLocateWindow(t *testing.T) {
 	t.Parallel()
 	// A generator that waits 7.3 s before it runs (a busy machine), then
