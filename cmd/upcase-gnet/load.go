@@ -29,11 +29,13 @@ reply; in stream continuously, reading concurrently: by default writing
 whenever the socket takes more, with --window at most that many bytes in
 flight per connection, refilled once half is back. In slow mode each
 connection sends --slow-bytes with a 4 KiB receive buffer, reads nothing
-and holds on until the run ends; the report says how much the server
-took. Every byte back is
-checked against the uppercase of what was sent; a mismatch, a short reply,
-a reset, a timeout or a failed connection makes the exit code 1 unless
---allow-errors. Prints a table, or with --json one JSON object.
+and holds on until the run ends; the report says how much the server took.
+With --rate, latency is taken from each message's intended send time (its
+place in the connection's schedule, as wrk2 does), and the figures from the
+actual send are printed beside it. Every byte back is checked against the
+uppercase of what was sent; a mismatch, a short reply, a reset, a timeout
+or a failed connection makes the exit code 1 unless --allow-errors. Prints
+a table, or with --json one JSON object.
 
 With --shard I/N (or JOB_COMPLETION_INDEX and UPCASE_GNET_SHARDS in a
 Kubernetes Indexed Job) this process runs its share of the test, and with
@@ -55,7 +57,7 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.GenericFlag{Name: "window", Value: newSizeFlag(0), Usage: "stream mode: bytes in flight per connection at most, refilled when half is back (0 = no window: write whenever the socket takes more): " + sizeHelp, EnvVars: env("WINDOW")},
 			&cli.GenericFlag{Name: "slow-bytes", Value: newSizeFlag(load.DefaultSlowBytes), Usage: "slow mode: bytes each connection sends: " + sizeHelp, EnvVars: env("SLOW_BYTES")},
 			&cli.GenericFlag{Name: "size", Value: newSizeFlag(int64(load.DefaultSize)), Usage: "bytes per message: " + sizeHelp, EnvVars: env("SIZE")},
-			&cli.Float64Flag{Name: "rate", Usage: "messages a second per connection (0 = no cap)", EnvVars: env("RATE")},
+			&cli.Float64Flag{Name: "rate", Usage: "messages a second per connection, each connection at its own phase (0 = no cap)", EnvVars: env("RATE")},
 			&cli.DurationFlag{Name: "timeout", Value: load.DefaultTimeout, Usage: "a reply owed for this long without a byte is a timeout error", EnvVars: env("TIMEOUT")},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object", EnvVars: env("JSON")},
 			&cli.BoolFlag{Name: "allow-errors", Usage: "exit 0 even if connections failed or replies were wrong", EnvVars: env("ALLOW_ERRORS")},
