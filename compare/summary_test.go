@@ -388,8 +388,23 @@ func TestWriteChart(t *testing.T) {
 			trial(Series{PingPong, n}, "gnet", 1, float64(20_000*n), 1, 10<<20, 11<<20, 0),
 			trial(Series{PingPong, n}, "goroutine", 1, float64(15_000*n), 1, 10<<20, 12<<20, 0))
 	}
+	// Every other kind, drawn as marks beside the lines.
+	for _, s := range []Series{{Stream, 100}, {Window, 100}, {Paced, 1000}, {Slow, 30}, {Idle, 1000}} {
+		for _, e := range []string{"gnet", "goroutine"} {
+			tr := trial(s, e, 1, 1e6, 1, 10<<20, 12<<20, 0)
+			tr.Kernel.fill([]KernelSample{{ServerRead: true}, {ServerMem: 4 << 20, ServerRead: true}}, nil, 0, time.Hour)
+			trials = append(trials, tr)
+		}
+	}
 	rep := &Report{Settings: Settings{Engines: []string{"gnet", "goroutine"}}, Trials: trials}
 	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
+	panels, err := chartPanels(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(panels), len(chartSpecs); got != want {
+		t.Errorf("%d panels, want %d", got, want)
+	}
 	for format, magic := range map[string]string{"png": "\x89PNG", "svg": "<?xml"} {
 		var b bytes.Buffer
 		if err := WriteChart(&b, rep, format); err != nil {
