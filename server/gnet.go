@@ -308,7 +308,7 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 	gc, _ := c.Context().(*gconn)
 	if gc == nil {
-		return gnet.None // refused in OnOpen
+		return gnet.None // abandoned, or not set up, in OnOpen
 	}
 	c.SetContext(nil)
 	gc.loop.unwatch(gc) // before gnet closes the descriptor

@@ -36,8 +36,8 @@ func gnetMaxLoops() int {
 }
 
 // gnetMaxConns is DefaultMaxConns less what loops event loops hold, and one
-// loop more for gnet's acceptor loop, which gnet starts where it does not
-// use SO_REUSEPORT (idle, with no listener).
+// loop more: gnet's acceptor loop with the listener nobody reaches (gnet.go,
+// run).
 func gnetMaxConns(loops int) int {
 	return max(DefaultMaxConns()-fdsPerLoop*(loops+1), 1)
 }

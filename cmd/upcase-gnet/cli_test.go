@@ -87,6 +87,7 @@ func TestBadInputIsOneLine(t *testing.T) {
 		{"unknown engine", []string{"serve", "--port", "0", "--engine", "tokio"}, 2, "unknown engine"},
 		{"bad duration", []string{"serve", "--drain-timeout", "soon"}, 2, "drain-timeout"},
 		{"negative finish timeout", []string{"serve", "--port", "0", "--finish-timeout", "-1s"}, 2, "finish-timeout"},
+		{"bad unix mode", []string{"serve", "--port", "0", "--unix-mode", "0999"}, 2, "--unix-mode"},
 		{"refused", []string{"client", "--port", strconv.Itoa(closedPort)}, 1, "connection refused"},
 		{"bad client size", []string{"client", "--port", port, "-5"}, 2, ""},
 	} {
