@@ -46,6 +46,12 @@ func (e *gnetEngine) enroll(c net.Conn) {
 	}
 	remote := c.RemoteAddr()
 	tok := new(enrollment)
+	if remote == nil {
+		// gnet's enroll would panic on it, in a goroutine of its own.
+		c.Close()
+		e.notEnrolled(tok, remote, errNoPeer)
+		return
+	}
 	res, err := e.eng.Register(gnet.NewNetConnContext(gnet.NewContext(context.Background(), tok), c))
 	if err != nil {
 		c.Close()
@@ -67,6 +73,7 @@ func (e *gnetEngine) enroll(c net.Conn) {
 var (
 	errGnetStopped = errors.New("the gnet engine stopped")
 	errNotPolled   = errors.New("gnet could not add it to its poller")
+	errNoPeer      = errors.New("the connection has no peer address")
 )
 
 // notEnrolled accounts for a connection admitted that gnet did not open,
