@@ -139,6 +139,9 @@ func serve(c *cli.Context) error {
 	select {
 	case <-ctx.Done():
 	case <-srv.Done():
+		if ctx.Err() != nil {
+			break // stopped as asked, the signal and the end seen at once
+		}
 		// The engine stopped by itself: a server that no longer serves must
 		// not look alive.
 		err := srv.Wait()
