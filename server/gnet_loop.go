@@ -9,19 +9,14 @@ import (
 	"github.com/panjf2000/gnet/v2"
 )
 
-// loop is the gnet engine's state of one event loop: its connections, the
-// output deferred to the end of a poll pass, and the connections waiting for
-// their sockets to drain. Fields are owned by the event loop's goroutine
+// loop is the gnet engine's state of one event loop: its connections and
+// those waiting for their sockets to drain. Fields are owned by the event loop's goroutine
 // unless said otherwise.
 type loop struct {
 	e  *gnetEngine
 	el gnet.EventLoop
 
 	head *gconn // open connections, for the idle sweep
-
-	deferred      []*gconn // output held back until the end of the pass
-	deferredSpare []*gconn
-	deferQueued   bool // flushDeferred is queued on the loop
 
 	// watch reports when full sockets can take more: gnet calls no handler
 	// then. waiting maps the watched descriptors to their connections.
@@ -86,62 +81,6 @@ func (l *loop) unwatch(gc *gconn) {
 		gc.watched = false
 		delete(l.waiting, gc.fd)
 	}
-}
-
-// deferMax is the most output a connection holds back while more input
-// waits in its socket.
-const deferMax = 32 << 10
-
-// flushLater defers gc's pending output to the end of this poll pass (gnet
-// runs queued tasks after it has handled every ready socket), when
-// flushDeferred sends it unless more input is already waiting. One task per
-// loop and pass serves every deferred connection; it queues no task itself
-// (a task queued from a task runs in the same pass and would starve the
-// poller).
-func (l *loop) flushLater(gc *gconn) {
-	if !gc.flushAt {
-		gc.flushAt = true
-		l.deferred = append(l.deferred, gc)
-	}
-	if l.deferQueued {
-		return
-	}
-	l.deferQueued = true
-	if err := l.el.Execute(context.Background(), l); err != nil {
-		// The engine is stopping: OnClose hands the output to a finisher.
-		l.deferQueued = false
-	}
-}
-
-// Run is flushDeferred as a gnet.Runnable, so that queuing it allocates
-// nothing.
-func (l *loop) Run(context.Context) error {
-	l.flushDeferred()
-	return nil
-}
-
-// flushDeferred, at the end of a poll pass, sends the deferred output of
-// each connection unless the connection has more input waiting in its
-// socket and less than deferMax held: level-triggered, gnet reads that
-// input next pass and the OnTraffic for it defers the output again.
-func (l *loop) flushDeferred() {
-	l.deferQueued = false
-	work := l.deferred
-	l.deferred = l.deferredSpare[:0]
-	for _, gc := range work {
-		gc.flushAt = false
-		if gc.closed || gc.out.n == 0 || gc.blocked {
-			continue
-		}
-		if gc.out.n < deferMax {
-			if n, err := unreadBytes(gc.fd); err == nil && n > 0 {
-				continue
-			}
-		}
-		l.resume(gc)
-	}
-	clear(work)
-	l.deferredSpare = work
 }
 
 // resume flushes gc's output, closing the connection if the write fails.
