@@ -145,17 +145,21 @@ func (l *loop) unpark(gc *gconn) {
 		return
 	}
 	go func() {
-		res, ok := <-ch
-		if ok && res.Err == nil {
-			return // OnOpen has adopted it
-		}
+		<-ch
+		// OnOpen, if gnet opened it, ran on the loop before the result
+		// came: a connection still resuming was not opened, whatever the
+		// result says (gnet reports no error when it cannot poll it).
 		if l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-			l.reparked(gc)
+			if gc.resuming {
+				l.reparked(gc)
+			}
 			return nil
 		})) != nil {
 			// The engine is stopping and this loop runs no more tasks:
-			// nothing else touches gc now.
-			l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+			// nothing else touches gc now. (Opened, it is gnet's to close.)
+			if gc.resuming {
+				l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+			}
 		}
 	}()
 }
