@@ -174,9 +174,10 @@ type Config struct {
 	// StartAt, if set, is the wall-clock time at which the measured window
 	// starts, so that shards on several hosts measure the same time: the
 	// run dials first, waits, warms up for Warmup just before StartAt, and
-	// ends its window at StartAt+Duration. A run that cannot start its
-	// window on time starts it as soon as it can and says so in
-	// Result.Late and Result.StartSkew.
+	// measures what completes from StartAt to StartAt+Duration on this
+	// host's clock, however late a busy process wakes to change phase. A
+	// run not connected by StartAt measures from when it is, and says so
+	// in Result.Late and Result.StartSkew.
 	StartAt time.Time `json:"start_at,omitzero"`
 
 	// shard is Shard once applied: withDefaults narrows Conns only once,

@@ -72,7 +72,7 @@ func (l *ledger) wrote(r *run, n int, at, intended int64) {
 	b := uint64(n * r.cfg.Size)
 	l.sent += b
 	l.batches.push(l.sent, at, min(intended, at))
-	if r.measuring() {
+	if r.measuring(at) {
 		l.bytesSent += b
 	}
 }
@@ -89,7 +89,7 @@ func (l *ledger) received(r *run, b []byte, at int64, t *tally) (int, bool) {
 	done := (l.recv+uint64(len(b)))/size - l.recv/size
 	l.recv += uint64(len(b))
 	l.since = at
-	measuring := r.measuring()
+	measuring := r.measuring(at)
 	for l.batches.n > 0 && l.batches.oldest().end <= l.recv {
 		if measuring {
 			w := l.batches.oldest()

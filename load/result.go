@@ -94,8 +94,9 @@ type Result struct {
 	WindowStart time.Time `json:"window_start,omitzero"`
 	// StartAt is the time the window was asked to start (Config.StartAt).
 	StartAt time.Time `json:"start_at,omitzero"`
-	// StartSkew is WindowStart less StartAt: how late (or, negative, how
-	// early) the window started; 0 without StartAt.
+	// StartSkew is WindowStart less StartAt: how late the window started,
+	// 0 for a run connected in time (its window is cut by the clock) and
+	// without StartAt.
 	StartSkew time.Duration `json:"start_skew_ns,omitempty"`
 	// Late is set when the run was not connected in time to start its
 	// window at StartAt, and started it as soon as it could.

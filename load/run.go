@@ -53,6 +53,13 @@ type run struct {
 	live     atomic.Int64
 	finished chan struct{}
 	once     sync.Once
+
+	// windowFrom and windowTo, when windowTo is set (Config.StartAt), are
+	// the measured time on now()'s clock. What completes in it is measured
+	// whenever the driver wakes to change phase: a generator host short of
+	// CPU wakes it late (50-160 ms was seen here under load), and shards'
+	// windows must agree as well as their clocks do, not their schedulers.
+	windowFrom, windowTo atomic.Int64
 }
 
 func newRun(cfg *Config) *run {
@@ -67,8 +74,14 @@ func newRun(cfg *Config) *run {
 	return r
 }
 
-// measuring reports whether what completes now is measured.
-func (r *run) measuring() bool { return r.phase.Load() == phaseRun }
+// measuring reports whether what completes at at is measured.
+func (r *run) measuring(at int64) bool {
+	ph := r.phase.Load()
+	if to := r.windowTo.Load(); to != 0 {
+		return (ph == phaseWarmup || ph == phaseRun) && at >= r.windowFrom.Load() && at < to
+	}
+	return ph == phaseRun
+}
 
 // unwindowed reports whether connections stream without a window.
 func (r *run) unwindowed() bool { return r.cfg.Mode == Stream && r.cfg.Window == 0 }
@@ -197,6 +210,11 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 	}
 
 	plan := planStart(cfg, time.Now())
+	clocked := !cfg.StartAt.IsZero()
+	if clocked {
+		r.windowFrom.Store(int64(plan.measureAt.Sub(epoch)))
+		r.windowTo.Store(max(int64(plan.endAt.Sub(epoch)), r.windowFrom.Load()+1))
+	}
 	if d := time.Until(plan.trafficAt); d > 0 {
 		prog.enter(PhaseWait, d)
 		wait(ctx, nil, d)
@@ -210,15 +228,24 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 
 	r.phase.Store(phaseRun)
 	cpu0, m0 := cpuTime(), time.Now()
-	res.setStart(cfg, m0, plan.late)
-	if !cfg.StartAt.IsZero() { // a run ready late warmed up for less
-		res.Warmup = m0.Sub(plan.trafficAt)
+	started := m0
+	if clocked { // the window is the clock's, not this wake-up's
+		started = plan.measureAt
+		res.Warmup = plan.measureAt.Sub(plan.trafficAt) // less when ready late
 	}
+	res.setStart(cfg, started, plan.late)
 	end := plan.windowEnd(m0, cfg.Duration)
 	prog.enter(PhaseRun, end.Sub(m0))
 	wait(ctx, r.finished, time.Until(end))
 	r.phase.Store(phaseDrain)
 	window, cpu := time.Since(m0), cpuTime()-cpu0
+	if clocked { // ended early if cancelled or every connection finished
+		stop := time.Now()
+		if stop.After(plan.endAt) {
+			stop = plan.endAt
+		}
+		window = max(stop.Sub(plan.measureAt), 0)
+	}
 
 	prog.enter(PhaseDrain, cfg.DrainTimeout)
 	g.drain()
