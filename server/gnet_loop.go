@@ -27,6 +27,8 @@ type loop struct {
 	parked   map[*gconn]struct{} // gnet_park.go
 	parkedN  atomic.Int32        // len(parked), for the sweeper
 	parkKick chan struct{}       // the first connection was parked
+	// unparkRetry: an unpark failed for want of a descriptor.
+	unparkRetry atomic.Bool
 
 	readyMu     sync.Mutex // guards ready and readyQueued (watcher goroutine)
 	ready       []int
@@ -203,7 +205,7 @@ func (l *loop) run(ctx context.Context) {
 			if l.parkedN.Load() == 0 {
 				continue
 			}
-			if l.e.memoryLow() && !l.exec(ctx, l.unparkReady) {
+			if (l.e.memoryLow() || l.unparkRetry.Swap(false)) && !l.exec(ctx, l.unparkReady) {
 				return
 			}
 			check.Reset(unparkCheck)

@@ -110,12 +110,21 @@ func (l *loop) closeParked(gc *gconn, r CloseReason, err error, why string) {
 // be read again.
 func (l *loop) unparkReady() {
 	low := l.e.memoryLow()
+	n := 0
 	for gc := range l.parked {
-		if (low || gc.out.n == 0) && !l.e.stopping.Load() {
+		if n == unparkBurst || l.e.stopping.Load() {
+			return
+		}
+		if low || gc.out.n == 0 {
 			l.unpark(gc)
+			n++
 		}
 	}
 }
+
+// unparkBurst bounds the connections one check enrolls back, and so the
+// descriptors their enrolls hold for a moment (two each).
+const unparkBurst = 64
 
 // unpark enrolls gc back into its gnet loop: OnOpen adopts the new gnet
 // connection (its context is gc) and closes the parked duplicate.
@@ -126,13 +135,16 @@ func (l *loop) unpark(gc *gconn) {
 		return
 	}
 	nc, err := netConn(gc.parkRaw)
-	if err == nil && nc.RemoteAddr() == nil {
+	if err != nil {
+		// Out of descriptors for a moment, most likely: it stays parked,
+		// and the sweeper's next check tries again.
+		l.unparkRetry.Store(true)
+		return
+	}
+	if nc.RemoteAddr() == nil {
 		// No peer any more (gnet's enroll would fail on the address).
 		_ = nc.Close()
-		err = unix.ENOTCONN
-	}
-	if err != nil {
-		l.closeParked(gc, ClosedError, err, "cannot resume reading the connection")
+		l.closeParked(gc, ClosedError, unix.ENOTCONN, "connection failed")
 		return
 	}
 	l.unwatch(gc)
