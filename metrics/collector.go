@@ -36,6 +36,7 @@ type Collector struct {
 	open, accepted, refused, closed          *prometheus.Desc
 	bytesIn, bytesOut, buffered, undelivered *prometheus.Desc
 	events, acceptErrors                     *prometheus.Desc
+	memory, parked, writeBlocks              *prometheus.Desc
 }
 
 // NewCollector returns a Collector over sources. Give each source a
@@ -57,13 +58,16 @@ func NewCollector(sources ...StatsSource) *Collector {
 		buffered:     desc("buffered_bytes", "Bytes held now: input read but not processed, output processed but not sent."),
 		undelivered:  desc("undelivered_bytes_total", "Bytes read from clients that never went back (a reset, the memory budget, the drain deadline), each loss logged."),
 		events:       desc("events_total", "Read events processed (gnet OnTraffic calls that processed bytes, or reads on the goroutine engine)."),
+		memory:       desc("buffer_memory_bytes", "Buffer memory held now for the buffered bytes (gnet engine: whole chunks); what --max-memory bounds."),
+		parked:       desc("connections_parked", "Connections not read for now because the server holds --max-memory (gnet engine); counted in connections_open."),
+		writeBlocks:  desc("write_blocks_total", "Writes that met a full socket buffer, each leaving its connection waiting for the socket to drain."),
 		acceptErrors: desc("accept_errors_total", "Accepts that failed, for want of descriptors above all: the engine backs off and serves on, the client waits in the kernel's backlog."),
 	}
 }
 
 // Describe sends the descriptors of every metric Collect may send.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.open, c.accepted, c.refused, c.closed, c.bytesIn, c.bytesOut, c.buffered, c.undelivered, c.events, c.acceptErrors} {
+	for _, d := range []*prometheus.Desc{c.open, c.accepted, c.refused, c.closed, c.bytesIn, c.bytesOut, c.buffered, c.undelivered, c.events, c.acceptErrors, c.memory, c.parked, c.writeBlocks} {
 		ch <- d
 	}
 }
@@ -91,6 +95,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.undelivered, st.Undelivered)
 		counter(c.events, st.Events)
 		counter(c.acceptErrors, st.AcceptErrors)
+		gauge(c.memory, float64(st.Memory))
+		gauge(c.parked, float64(st.Parked))
+		counter(c.writeBlocks, st.WriteBlocks)
 	}
 }
 

@@ -98,6 +98,8 @@ func testScrape(t *testing.T, e server.Engine) {
 		"upcase_gnet_buffered_bytes" + label:                                                   0,
 		"upcase_gnet_undelivered_bytes_total" + label:                                          0,
 		"upcase_gnet_accept_errors_total" + label:                                              0,
+		"upcase_gnet_buffer_memory_bytes" + label:                                              0,
+		"upcase_gnet_connections_parked" + label:                                               0,
 	}
 	// The server counts after the client has seen the effect: poll.
 	var got map[string]float64
