@@ -53,6 +53,8 @@ type gnetConn struct {
 	loop *gnetLoop
 	i    int
 	held bool
+	// lowat is the SO_RCVLOWAT last set on the socket (0: the kernel's 1).
+	lowat int
 	// done is set once the connection has drained or failed (and
 	// run.finish was called for it); a failed one is also dead.
 	done, dead bool
@@ -309,7 +311,30 @@ func (g *gnetGenerator) OnTraffic(c gnet.Conn) gnet.Action {
 		gc.loop.t.messagesSeen.Add(uint64(n))
 	}
 	g.send(gc, at)
+	if g.r.unwindowed() {
+		g.setLowat(gc)
+	}
 	return gnet.None
+}
+
+// streamLowat is how many bytes a stream connection without a window lets
+// queue before the kernel wakes its loop. A goroutine-engine server writes
+// a KiB at a time, and a loop woken for each KiB spent 10 times the CPU per
+// byte it spent against the gnet engine and became the bottleneck.
+const streamLowat = 16 << 10
+
+// setLowat keeps the socket's SO_RCVLOWAT at streamLowat, or at what gc is
+// owed if less, so that the last bytes owed still wake the loop. It costs a
+// system call only when the value changes: while owed more than
+// streamLowat, never.
+func (g *gnetGenerator) setLowat(gc *gnetConn) {
+	want := int(min(uint64(streamLowat), max(gc.owed(), 1)))
+	if want == max(gc.lowat, 1) {
+		return
+	}
+	if err := setRcvLowat(gc.c.Fd(), want); err == nil {
+		gc.lowat = want
+	}
 }
 
 // OnClose counts a close the generator did not ask for. gnet passes the

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -46,6 +47,7 @@ type goConn struct {
 	dead       bool // failed, counted
 	writerDone bool // the stream writer sends nothing more
 	deadline   time.Time
+	lowat      int // SO_RCVLOWAT last set (0: the kernel's 1)
 }
 
 func newGoroutineGenerator(r *run) *goroutineGenerator {
@@ -224,6 +226,9 @@ func (g *goroutineGenerator) readOwed(gc *goConn, buf []byte) bool {
 			return !gc.dead
 		}
 		g.refreshDeadline(gc)
+		if g.r.unwindowed() {
+			g.setLowat(gc)
+		}
 		gc.mu.Unlock()
 
 		n, err := gc.c.Read(buf)
@@ -252,6 +257,32 @@ func (g *goroutineGenerator) readOwed(gc *goConn, buf []byte) bool {
 			return false
 		}
 	}
+}
+
+// setLowat keeps the socket's SO_RCVLOWAT at streamLowat, or at what gc is
+// owed if less (see gnetGenerator.setLowat): the reader, parked by Go's
+// poller after an empty read, wakes for 16 KiB rather than for each KiB a
+// goroutine-engine server writes. Only the reader makes owed smaller, so
+// what it sets here stays at most what is owed until its next read. The
+// caller holds gc.mu.
+func (g *goroutineGenerator) setLowat(gc *goConn) {
+	want := int(min(uint64(streamLowat), max(gc.ledger.owed(), 1)))
+	if want == max(gc.lowat, 1) {
+		return
+	}
+	sc, ok := gc.c.(syscall.Conn)
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) {
+		if setRcvLowat(int(fd), want) == nil {
+			gc.lowat = want
+		}
+	})
 }
 
 // refreshDeadline keeps the read deadline between Timeout and 1.5 Timeout

@@ -31,8 +31,8 @@ func (l *ledger) owed() uint64 { return l.sent - l.recv }
 // room is how many whole messages may be written now, before pacing:
 // pingpong writes one when owed nothing; stream refills its window once at
 // least half of it has come back, so that writes are few and large; a
-// stream without a window may always write a chunk, and the generator
-// writes it when the socket takes more.
+// stream without a window may write a chunk while owed less than
+// MaxInFlight, and the generator writes it when the socket takes more.
 func (l *ledger) room(r *run) int {
 	owed := l.owed()
 	if r.cfg.Mode == PingPong {
@@ -42,6 +42,9 @@ func (l *ledger) room(r *run) int {
 		return 0
 	}
 	if r.cfg.Window == 0 {
+		if owed >= MaxInFlight {
+			return 0
+		}
 		return r.chunk
 	}
 	w := uint64(r.cfg.Window)

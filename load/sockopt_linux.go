@@ -46,3 +46,9 @@ func unsentBytes(c net.Conn) int {
 func setsockoptRcvbuf(fd uintptr, n int) error {
 	return unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
 }
+
+// setRcvLowat sets SO_RCVLOWAT: epoll reports the socket readable only once
+// n bytes are queued (or at EOF or an error).
+func setRcvLowat(fd, n int) error {
+	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVLOWAT, n)
+}
