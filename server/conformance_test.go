@@ -87,6 +87,10 @@ var conformanceCases = []conformanceCase{
 	{name: "half-close 32 MiB", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
 		testHalfClose(t, e, Config{}, 32<<20)
 	}},
+	{name: "half-close 48 MiB", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
+		// Most of it held at once, within the default budget.
+		testHalfClose(t, e, Config{}, 48<<20)
+	}},
 	{name: "half-close 128 MiB unbounded", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
 		testHalfClose(t, e, Config{MaxBuffer: NoLimit}, 128<<20)
 	}},
