@@ -72,15 +72,21 @@ func (l *loop) parkedOut(gc *gconn) {
 	l.parked[gc] = struct{}{}
 	l.e.st.parked.Add(1)
 	l.e.parkLog.parked(l.e)
+	l.kickIfFirst()
+	if gc.blocked {
+		if err := l.watchWritable(gc); err != nil {
+			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
+		}
+	}
+}
+
+// kickIfFirst counts one more parked connection and, for the first, starts
+// the sweeper's checks for memory freed.
+func (l *loop) kickIfFirst() {
 	if l.parkedN.Add(1) == 1 {
 		select {
 		case l.parkKick <- struct{}{}:
 		default:
-		}
-	}
-	if gc.blocked {
-		if err := l.watchWritable(gc); err != nil {
-			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
 		}
 	}
 }
@@ -203,8 +209,8 @@ func (l *loop) reparked(gc *gconn) {
 	}
 	gc.parked = true
 	l.parked[gc] = struct{}{}
-	l.parkedN.Add(1)
 	l.e.st.parked.Add(1)
+	l.kickIfFirst()
 	if gc.blocked {
 		if err := l.watchWritable(gc); err != nil {
 			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
