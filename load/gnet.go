@@ -290,7 +290,10 @@ func (g *gnetGenerator) send(gc *gnetConn, at int64) {
 	// tick it can go on.
 	intended = g.r.pace.onGrid(intended)
 	if n == 0 {
-		if gc.room(g.r) > 0 && !gc.held { // held back by the pacer
+		// Held back by the pacer. Without a cap there is no wheel: next
+		// gives nothing while there is room only if the run began to drain
+		// since the check above, and drain sends to every connection.
+		if g.r.pace.capped() && gc.room(g.r) > 0 && !gc.held {
 			gc.held = true
 			gc.loop.held.hold(gc, gc.due)
 		}
