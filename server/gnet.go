@@ -74,6 +74,10 @@ type gnetEngine struct {
 	parkLog parkLog
 }
 
+// highWater is the most output a connection holds back to batch its
+// writes (see flushLater).
+const highWater = 64 << 10
+
 func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
 	loops := cfg.Loops
 	if loops == 0 {
@@ -279,7 +283,14 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 	e.st.bytesIn.Add(uint64(len(buf)))
 	e.touch(gc)
 	e.process(gc, buf)
-	if err := e.send(gc, buf); err != nil {
+	// A read that filled gnet's buffer likely left more in the socket:
+	// hold the output, to send the output of several reads in one write
+	// (loop.flushDeferred), instead of one write per KiB.
+	mode := sendNow
+	if len(buf) >= e.readCap {
+		mode = sendPassEnd
+	}
+	if err := e.send(gc, buf, mode); err != nil {
 		return e.fail(gc, err)
 	}
 	if e.overBudget(gc) {

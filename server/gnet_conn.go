@@ -23,6 +23,7 @@ type gconn struct {
 	out     outChain // processed bytes the socket has not taken yet
 	blocked bool     // the socket took less than offered: the watcher resumes it
 	watched bool     // fd is registered with the loop's writability watcher
+	flushAt bool     // on the loop's list of deferred output
 
 	// Parked (gnet_park.go): out of gnet's loop, on a duplicate of the
 	// socket, not read until memory frees.
@@ -42,6 +43,14 @@ type gconn struct {
 	prev, next *gconn // the loop's list of open connections
 }
 
+// sendMode says when output goes to the socket.
+type sendMode int
+
+const (
+	sendNow     sendMode = iota // write at once
+	sendPassEnd                 // write when the loop's queued tasks run (flushLater)
+)
+
 // process uppercases p in place, in Config.ReadSize steps as the original
 // processes its reads, counting each step.
 func (e *gnetEngine) process(gc *gconn, p []byte) {
@@ -57,15 +66,20 @@ func (e *gnetEngine) process(gc *gconn, p []byte) {
 	}
 }
 
-// send hands processed bytes to the socket, keeping in gc.out what it does
-// not take (p is gnet's read buffer: it is copied, never kept). Each read
-// is up to 64 KiB (gnetReadMin), so its output goes out in one write. Only
-// a fatal write error is returned.
-func (e *gnetEngine) send(gc *gconn, p []byte) error {
+// send hands processed bytes to the socket as mode says, keeping in gc.out
+// what it does not take (p is gnet's read buffer: it is copied, never
+// kept). Only a fatal write error is returned.
+func (e *gnetEngine) send(gc *gconn, p []byte, mode sendMode) error {
 	switch {
 	case gc.blocked:
 		// The watcher resumes the connection once the socket drains.
 		return e.hold(gc, p)
+	case mode == sendPassEnd && gc.out.n+len(p) < highWater:
+		if err := e.hold(gc, p); err != nil {
+			return err
+		}
+		gc.loop.flushLater(gc)
+		return nil
 	case gc.out.n > 0:
 		if err := e.hold(gc, p); err != nil {
 			return err
@@ -142,9 +156,9 @@ func (e *gnetEngine) wrote(gc *gconn, n, want int, err error) error {
 }
 
 // overBudget closes a connection that holds more than Config.MaxBuffer
-// although its socket takes no more, logging the reason and the size: what
-// the socket may still take is not held against the client, so it is
-// flushed first. It reports whether it closed the connection.
+// although its socket takes no more, logging the reason and the size. Output
+// held back only to batch writes does not count: it is flushed first. It
+// reports whether it closed the connection.
 func (e *gnetEngine) overBudget(gc *gconn) bool {
 	if e.cfg.MaxBuffer == NoLimit || int64(gc.out.n) <= e.cfg.MaxBuffer {
 		return false

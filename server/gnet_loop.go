@@ -9,14 +9,19 @@ import (
 	"github.com/panjf2000/gnet/v2"
 )
 
-// loop is the gnet engine's state of one event loop: its connections and
-// those waiting for their sockets to drain. Fields are owned by the event loop's goroutine
+// loop is the gnet engine's state of one event loop: its connections, the
+// output deferred to the end of a poll pass, and the connections waiting for
+// their sockets to drain. Fields are owned by the event loop's goroutine
 // unless said otherwise.
 type loop struct {
 	e  *gnetEngine
 	el gnet.EventLoop
 
 	head *gconn // open connections, for the idle sweep
+
+	deferred      []*gconn // output held back until the end of the pass
+	deferredSpare []*gconn
+	deferQueued   bool // flushDeferred is queued on the loop
 
 	// watch reports when full sockets can take more: gnet calls no handler
 	// then. waiting maps the watched descriptors to their connections.
@@ -83,6 +88,57 @@ func (l *loop) unwatch(gc *gconn) {
 		gc.watched = false
 		delete(l.waiting, gc.fd)
 	}
+}
+
+// flushLater defers gc's output to the loop's flush task, which sends the
+// output of every connection deferred until it runs in one write each.
+// gnet runs queued tasks after it has handled the ready sockets of a poll
+// pass, and only once the eventfd the queuing wrote has been polled: a task
+// queued during pass N runs after the reads of pass N+1, so a streaming
+// connection's output of two reads goes out in one write, and a full read
+// with nothing after it waits for one more poll, which does not block (gnet
+// polls without a timeout after a busy pass). One task per loop at a time
+// serves every deferred connection; it queues no task itself (a task
+// queued from a task runs in the same pass and would starve the poller), so
+// no output is held past it. Whether more input waits is not asked: a
+// FIONREAD per connection per pass cost more than the writes it saved.
+func (l *loop) flushLater(gc *gconn) {
+	if !gc.flushAt {
+		gc.flushAt = true
+		l.deferred = append(l.deferred, gc)
+	}
+	if l.deferQueued {
+		return
+	}
+	l.deferQueued = true
+	if err := l.el.Execute(context.Background(), l); err != nil {
+		// The engine is stopping: OnClose hands the output to a finisher.
+		l.deferQueued = false
+	}
+}
+
+// Run is flushDeferred as a gnet.Runnable, so that queuing it allocates
+// nothing.
+func (l *loop) Run(context.Context) error {
+	l.flushDeferred()
+	return nil
+}
+
+// flushDeferred sends the deferred output of every connection that still
+// holds some and is not waiting for its socket to drain.
+func (l *loop) flushDeferred() {
+	l.deferQueued = false
+	work := l.deferred
+	l.deferred = l.deferredSpare[:0]
+	for _, gc := range work {
+		gc.flushAt = false
+		if gc.closed || gc.out.n == 0 || gc.blocked {
+			continue
+		}
+		l.resume(gc)
+	}
+	clear(work)
+	l.deferredSpare = work
 }
 
 // resume flushes gc's output, closing the connection if the write fails.
