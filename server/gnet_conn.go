@@ -29,6 +29,7 @@ type gconn struct {
 	// socket, not read until memory frees.
 	parked   bool
 	resuming bool     // being enrolled back into gnet's loop
+	enrolls  uint64   // enrolls begun: a result acts only on the latest
 	parkFile *os.File // the duplicate, from park until adopt
 	parkRaw  int      // its descriptor
 

@@ -72,6 +72,9 @@ func (l *loop) parkedOut(gc *gconn) {
 	l.parked[gc] = struct{}{}
 	l.e.st.parked.Add(1)
 	l.e.parkLog.parked(l.e)
+	if h := l.e.cfg.park; h != nil && h.parked != nil {
+		h.parked(gc)
+	}
 	l.kickIfFirst()
 	if gc.blocked {
 		if err := l.watchWritable(gc); err != nil {
@@ -156,6 +159,11 @@ func (l *loop) unpark(gc *gconn) {
 	l.unwatch(gc)
 	l.unparked(gc)
 	gc.resuming = true
+	gc.enrolls++
+	enroll := gc.enrolls
+	if h := l.e.cfg.park; h != nil && h.enrolling != nil {
+		h.enrolling(gc)
+	}
 	ch, err := l.el.Enroll(gnet.NewContext(context.Background(), gc), nc)
 	if err != nil {
 		_ = nc.Close()
@@ -167,19 +175,44 @@ func (l *loop) unpark(gc *gconn) {
 		// OnOpen, if gnet opened it, ran on the loop before the result
 		// came: a connection still resuming was not opened, whatever the
 		// result says (gnet reports no error when it cannot poll it).
-		if l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-			if gc.resuming {
-				l.reparked(gc)
-			}
-			return nil
-		})) != nil {
+		// Unless it is resuming from a later unpark: this result may reach
+		// the loop after gc was opened, read, parked and unparked again,
+		// and must not take the later enroll's connection for a failed one
+		// (parked and in gnet's loop at once, its duplicate closed).
+		stale := func() bool { return !gc.resuming || gc.enrolls != enroll }
+		queue := func() error {
+			return l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+				if !stale() {
+					l.reparked(gc)
+				}
+				return nil
+			}))
+		}
+		if h := l.e.cfg.park; h != nil && h.enrolled != nil {
+			direct := queue
+			queue = func() error { return h.enrolled(gc, direct) }
+		}
+		if queue() != nil {
 			// The engine is stopping and this loop runs no more tasks:
 			// nothing else touches gc now. (Opened, it is gnet's to close.)
-			if gc.resuming {
+			if !stale() {
 				l.e.finishFile(gc, gc.parkFile, ClosedDrain)
 			}
 		}
 	}()
+}
+
+// parkHooks let a test stand in for a loaded machine's scheduling in the
+// enroll of a parked connection (Config.park).
+type parkHooks struct {
+	// parked runs on the loop when gnet has let go of gc, parked.
+	parked func(gc *gconn)
+	// enrolling runs on the loop when gc's enroll is about to begin.
+	enrolling func(gc *gconn)
+	// enrolled runs in the goroutine that got the enroll's result instead
+	// of queue, which hands the result to the loop: it must call queue
+	// and return its error.
+	enrolled func(gc *gconn, queue func() error) error
 }
 
 // netConn makes a net.Conn of its own duplicate of fd, for Enroll (which

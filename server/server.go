@@ -113,6 +113,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Hooks, where set, are told of each connection's progress.
 	Hooks Hooks
+
+	// park lets a test stand in for a loaded machine's scheduling in the
+	// gnet engine's parking (gnet_park.go); nil outside tests.
+	park *parkHooks
 }
 
 // Hooks are optional per-connection callbacks, for progress output like the

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestGnetParkLateEnrollResult: the result of a parked connection's enroll
+// that reaches the event loop late, after the connection was opened, read,
+// parked and unparked again (a loaded machine's scheduling, which the test
+// holds in place through the engine's park hooks), leaves the later enroll
+// alone, and the sequential client parked twice gets back every byte.
+// Before, the late result took the connection for one gnet had not opened
+// and parked it again while the later enroll opened it: in gnet's loop and
+// parked at once, on a closed duplicate, its client stalled with nothing
+// held and nothing parked (the slowreaders run that failed 1 in 5).
+//
+// Specific to the gnet engine: only it parks connections.
+func TestGnetParkLateEnrollResult(t *testing.T) {
+	t.Parallel()
+	const (
+		maxMemory = 16 << 20
+		hogBytes  = 2 * maxMemory // more than the bound alone
+		// Each half of the sequential client's payload: more than the
+		// socket buffers take (tcp_wmem's 4 MiB at most), so that its
+		// replies block; both within seven eighths of the bound, so that
+		// it completes once alone.
+		part = 6 << 20
+	)
+	var (
+		seqAddr  atomic.Value // the sequential client's address, set before it sends
+		parks    atomic.Int32 // its parkings
+		enrolls  atomic.Int32 // its enrolls begun
+		heldOne  atomic.Bool  // its first enroll's result is being held
+		second   = make(chan struct{})
+		queued   = make(chan struct{})
+		released = make(chan struct{}) // the held result went to the loop
+	)
+	isSeq := func(gc *gconn) bool {
+		a, _ := seqAddr.Load().(string)
+		return a != "" && gc.remote.String() == a
+	}
+	hooks := &parkHooks{
+		parked: func(gc *gconn) {
+			if isSeq(gc) {
+				parks.Add(1)
+			}
+		},
+		// On the loop, as the second enroll begins: the first enroll's
+		// result is handed to the loop now, ahead of the second's open.
+		enrolling: func(gc *gconn) {
+			if !isSeq(gc) || enrolls.Add(1) != 2 {
+				return
+			}
+			close(second)
+			select {
+			case <-queued:
+			case <-time.After(stallTimeout):
+			}
+		},
+		// The first enroll's result waits for the second enroll (bounded:
+		// without it, the test fails on its own checks).
+		enrolled: func(gc *gconn, queue func() error) error {
+			if !isSeq(gc) || !heldOne.CompareAndSwap(false, true) {
+				return queue()
+			}
+			select {
+			case <-second:
+			case <-time.After(stallTimeout):
+			}
+			err := queue()
+			close(queued)
+			close(released)
+			return err
+		},
+	}
+	srv, _ := startServer(t, Gnet, Config{MaxMemory: maxMemory, park: hooks})
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		waitStats(t, srv, what, func(Stats) bool { return cond() })
+	}
+
+	var writers sync.WaitGroup
+	defer writers.Wait()
+	hog := func() net.Conn {
+		c := dialSmallReceive(t, srv, 4096)
+		writers.Go(func() { _, _ = writeAll(c, randomPayload(hogBytes), 0, 64<<10, stallTimeout) })
+		return c
+	}
+	h1 := hog()
+	defer h1.Close()
+	waitStats(t, srv, "the first never-reading client parked", func(s Stats) bool { return s.Parked == 1 })
+
+	// The sequential client sends its first half while memory is full, and
+	// is parked; its second half waits for the test.
+	seq := dialSmallReceive(t, srv, 4096)
+	seqAddr.Store(seq.LocalAddr().String())
+	p := randomPayload(2 * part)
+	more := make(chan struct{})
+	sendMore := sync.OnceFunc(func() { close(more) })
+	seqDone := make(chan error, 1)
+	var client sync.WaitGroup
+	defer client.Wait()
+	defer sendMore()
+	defer seq.Close()
+	client.Go(func() {
+		if _, err := writeAll(seq, randomPayload(part), 0, 64<<10, stallTimeout); err != nil {
+			seqDone <- err
+			return
+		}
+		<-more
+		_, err := sequentialFrom(seq, p, part)
+		seqDone <- err
+	})
+	until("the sequential client parked", func() bool { return parks.Load() == 1 })
+
+	// The first client goes: memory frees and the sequential client is
+	// enrolled back, its enroll's result held.
+	h1.Close()
+	until("the sequential client enrolled back", func() bool { return enrolls.Load() == 1 })
+	// A second never-reading client fills memory again, until it goes:
+	// the sequential client is parked again at its next read.
+	h2 := hog()
+	defer h2.Close()
+	waitStats(t, srv, "memory full again", func(s Stats) bool { return s.Memory > maxMemory })
+	sendMore()
+	until("the sequential client parked again", func() bool { return parks.Load() == 2 })
+
+	// The second client goes: the sequential client is enrolled back again,
+	// and the first enroll's result reaches the loop just then.
+	h2.Close()
+	select {
+	case <-released:
+	case <-time.After(2 * stallTimeout):
+		t.Fatal("the sequential client was not enrolled back twice")
+	}
+	if err := <-seqDone; err != nil {
+		t.Errorf("the sequential client, parked twice: %v", err)
+	}
+	seq.Close()
+	h2.Close()
+	writers.Wait()
+	st := settled(t, srv)
+	if st.Parked != 0 || st.Memory != 0 {
+		t.Errorf("Parked %d, Memory %d at the end, want 0 and 0", st.Parked, st.Memory)
+	}
+}
+
+// sequentialFrom finishes the original client's transfer of p from offset
+// off: the rest of the payload, a half-close, then every reply to EOF.
+func sequentialFrom(conn net.Conn, p payload, off int64) (transfer, error) {
+	var tr transfer
+	var err error
+	if tr.sent, err = writeAll(conn, p, off, 64<<10, stallTimeout); err != nil {
+		return tr, err
+	}
+	if err := closeWrite(conn); err != nil {
+		return tr, err
+	}
+	if tr.received, err = readAll(conn, p, stallTimeout, nil); err != nil {
+		return tr, err
+	}
+	if tr.received != tr.sent {
+		return tr, fmt.Errorf("EOF after %d bytes back of %d sent", tr.received, tr.sent)
+	}
+	return tr, nil
+}
