@@ -74,9 +74,9 @@ type gnetEngine struct {
 	parkLog parkLog
 }
 
-// highWater is the most output a connection holds back to batch its
-// writes (see flushLater).
-const highWater = 64 << 10
+// batchMax is the most output a connection holds back to batch its writes
+// (see OnTraffic and flushLater).
+const batchMax = 32 << 10
 
 func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
 	loops := cfg.Loops
@@ -284,11 +284,14 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 	e.touch(gc)
 	e.process(gc, buf)
 	// A read that filled gnet's buffer likely left more in the socket:
-	// hold the output, to send the output of several reads in one write
-	// (loop.flushDeferred), instead of one write per KiB.
+	// its output waits for the next read (certain while gc.inq says bytes
+	// wait) or for the loop's flush task, to send the output of several
+	// reads in one write instead of one write per KiB. A short read sends
+	// everything held at once.
+	gc.inq = max(gc.inq-len(buf), 0)
 	mode := sendNow
 	if len(buf) >= e.readCap {
-		mode = sendPassEnd
+		mode = sendLater
 	}
 	if err := e.send(gc, buf, mode); err != nil {
 		return e.fail(gc, err)

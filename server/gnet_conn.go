@@ -24,6 +24,10 @@ type gconn struct {
 	blocked bool     // the socket took less than offered: the watcher resumes it
 	watched bool     // fd is registered with the loop's writability watcher
 	flushAt bool     // on the loop's list of deferred output
+	// inq is how many bytes are known to wait unread in the socket (the
+	// last FIONREAD less what was read since): while it is above zero the
+	// next read is certain, and output can wait for it without asking.
+	inq int
 
 	// Parked (gnet_park.go): out of gnet's loop, on a duplicate of the
 	// socket, not read until memory frees.
@@ -48,8 +52,8 @@ type gconn struct {
 type sendMode int
 
 const (
-	sendNow     sendMode = iota // write at once
-	sendPassEnd                 // write when the loop's queued tasks run (flushLater)
+	sendNow   sendMode = iota // write at once
+	sendLater                 // hold, to send the output of several reads in one write
 )
 
 // process uppercases p in place, in Config.ReadSize steps as the original
@@ -75,11 +79,15 @@ func (e *gnetEngine) send(gc *gconn, p []byte, mode sendMode) error {
 	case gc.blocked:
 		// The watcher resumes the connection once the socket drains.
 		return e.hold(gc, p)
-	case mode == sendPassEnd && gc.out.n+len(p) < highWater:
+	case mode == sendLater && gc.out.n+len(p) <= batchMax:
 		if err := e.hold(gc, p); err != nil {
 			return err
 		}
-		gc.loop.flushLater(gc)
+		if gc.inq == 0 {
+			// Nothing says more input comes: the loop's flush task asks.
+			gc.loop.flushLater(gc)
+		}
+		// Otherwise the next read is certain, and its OnTraffic sends.
 		return nil
 	case gc.out.n > 0:
 		if err := e.hold(gc, p); err != nil {
