@@ -61,7 +61,7 @@ func (fn *finisher) run() {
 	if rc, err := fn.f.SyscallConn(); err == nil {
 		_ = rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_WR) })
 	}
-	_ = fn.f.SetReadDeadline(e.fin.deadline(time.Now().Add(e.cfg.DrainTimeout)))
+	e.fin.setDeadline(fn.f.SetReadDeadline, time.Now().Add(e.cfg.DrainTimeout))
 	var sink [4096]byte
 	for {
 		if _, err := fn.f.Read(sink[:]); err != nil {
@@ -82,7 +82,7 @@ func (fn *finisher) write() error {
 		patience = min(patience, e.cfg.IdleTimeout)
 	}
 	for gc.out.n > 0 {
-		_ = fn.f.SetWriteDeadline(e.fin.deadline(time.Now().Add(patience)))
+		e.fin.setDeadline(fn.f.SetWriteDeadline, time.Now().Add(patience))
 		n, err := fn.f.Write(gc.out.bufs[0][gc.out.off:])
 		gc.out.consume(n, &e.st.memory)
 		e.st.bytesOut.Add(uint64(n))
@@ -126,15 +126,18 @@ func (fs *finishers) start(fn *finisher) {
 	}()
 }
 
-// deadline is d, or the drain deadline when the server is stopping and that
-// comes first (a zero d means none).
-func (fs *finishers) deadline(d time.Time) time.Time {
+// setDeadline sets d, or the drain deadline when the server is stopping
+// and that comes first (a zero d means none), with set. Under the lock that
+// stop holds while it bounds the running finishers: a deadline looked up
+// before a stop and set after it would undo the stop's bound (a finisher's
+// write waited for FinishTimeout, not the drain timeout).
+func (fs *finishers) setDeadline(set func(time.Time) error, d time.Time) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if !fs.stopBy.IsZero() && (d.IsZero() || fs.stopBy.Before(d)) {
-		return fs.stopBy
+		d = fs.stopBy
 	}
-	return d
+	_ = set(d)
 }
 
 // stop bounds every running and future finisher by the drain deadline; of
