@@ -244,6 +244,11 @@ func (l *loop) reparked(gc *gconn) {
 	l.parked[gc] = struct{}{}
 	l.e.st.parked.Add(1)
 	l.kickIfFirst()
+	if gc.out.n == 0 {
+		// It holds nothing: no watcher will resume it, and memory may stay
+		// over the bound for ever; the sweeper's next check tries again.
+		l.unparkRetry.Store(true)
+	}
 	if gc.blocked {
 		if err := l.watchWritable(gc); err != nil {
 			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
