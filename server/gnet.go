@@ -32,8 +32,10 @@ import (
 //
 // So this engine never queues output in gnet, and never leaves input in
 // gnet's inbound ring buffer (which doubles as it grows). Each OnTraffic
-// takes everything gnet read, uppercases it in place and writes it to the
-// socket itself, non-blocking; what the socket does not take waits in the
+// takes everything gnet read (at most ReadSize rounded up), uppercases it
+// in place and writes it to the socket itself, non-blocking, the output of a
+// full read together with the next reads' when more input is known to wait
+// (up to batchMax); what the socket does not take waits in the
 // connection's chain of pooled chunks (gnet_chain.go, gnet_chunks.go), up to
 // Config.MaxBuffer. A blocked connection is then watched for writability on
 // the loop's own poller (gnet_watch*.go) and costs nothing until its socket
