@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -71,6 +72,7 @@ var conformanceCases = []conformanceCase{
 	{name: "all byte values", run: testAllByteValues},
 	{name: "1000 concurrent clients", run: testConcurrentClients},
 	{name: "read size bounds each step", run: testReadSize},
+	{name: "replies to whole reads", run: testWholeReads},
 	{name: "hooks", run: testHooks},
 	{name: "bind errors", run: testBindErrors},
 	{name: "unix socket", run: testUnixSocket},
@@ -222,6 +224,23 @@ func testReadSize(t *testing.T, e Engine) {
 	for i, n := range steps {
 		if n > readSize {
 			t.Fatalf("step %d processed %d bytes, more than ReadSize %d", i, n, readSize)
+		}
+	}
+}
+
+// testWholeReads: messages that end exactly at a full read, one read and
+// many, are answered without more input behind them (the gnet engine holds a
+// full read's output while it expects more).
+func testWholeReads(t *testing.T, e Engine) {
+	srv, _ := startServer(t, e, Config{})
+	conn := dial(t, srv)
+	readSize := srv.Config().ReadSize
+	for _, size := range []int{readSize, 2 * readSize, 64 * readSize} {
+		msg := bytes.Repeat([]byte("lower-case text."), size/16)
+		for range 20 {
+			if err := ping(conn, msg); err != nil {
+				t.Fatalf("%d-byte message: %v", size, err)
+			}
 		}
 	}
 }
