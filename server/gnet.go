@@ -77,7 +77,7 @@ type gnetEngine struct {
 }
 
 // batchMax is the most output a connection holds back to batch its writes
-// (see OnTraffic and flushLater).
+// (see OnTraffic).
 const batchMax = 32 << 10
 
 func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
@@ -285,11 +285,11 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 	e.st.bytesIn.Add(uint64(len(buf)))
 	e.touch(gc)
 	e.process(gc, buf)
-	// A read that filled gnet's buffer likely left more in the socket:
-	// its output waits for the next read (certain while gc.inq says bytes
-	// wait) or for the loop's flush task, to send the output of several
-	// reads in one write instead of one write per KiB. A short read sends
-	// everything held at once.
+	// A read that filled gnet's buffer may have left more in the socket:
+	// while more is known to wait (gnetEngine.moreWaits), its output waits
+	// for the next read, certain then, to send the output of several reads
+	// in one write instead of one write per KiB. A short read, or a full
+	// one with nothing behind it, sends everything held at once.
 	gc.inq = max(gc.inq-len(buf), 0)
 	mode := sendNow
 	if len(buf) >= e.readCap {

@@ -23,7 +23,6 @@ type gconn struct {
 	out     outChain // processed bytes the socket has not taken yet
 	blocked bool     // the socket took less than offered: the watcher resumes it
 	watched bool     // fd is registered with the loop's writability watcher
-	flushAt bool     // on the loop's list of deferred output
 	// inq is how many bytes are known to wait unread in the socket (the
 	// last FIONREAD less what was read since): while it is above zero the
 	// next read is certain, and output can wait for it without asking.
@@ -79,16 +78,9 @@ func (e *gnetEngine) send(gc *gconn, p []byte, mode sendMode) error {
 	case gc.blocked:
 		// The watcher resumes the connection once the socket drains.
 		return e.hold(gc, p)
-	case mode == sendLater && gc.out.n+len(p) <= batchMax:
-		if err := e.hold(gc, p); err != nil {
-			return err
-		}
-		if gc.inq == 0 {
-			// Nothing says more input comes: the loop's flush task asks.
-			gc.loop.flushLater(gc)
-		}
-		// Otherwise the next read is certain, and its OnTraffic sends.
-		return nil
+	case mode == sendLater && gc.out.n+len(p) <= batchMax && e.moreWaits(gc):
+		// The next read is certain, and its OnTraffic sends.
+		return e.hold(gc, p)
 	case gc.out.n > 0:
 		if err := e.hold(gc, p); err != nil {
 			return err
@@ -108,6 +100,19 @@ func (e *gnetEngine) send(gc *gconn, p []byte, mode sendMode) error {
 		return err
 	}
 	return e.flush(gc) // returns at once when blocked
+}
+
+// moreWaits reports whether more input is known to wait in gc's socket:
+// gc.inq, the last FIONREAD less what was read since, or a FIONREAD now
+// when that is spent. A busy stream asks once per that many bytes read, not
+// once a read (a FIONREAD a read was 8% of the engine's CPU).
+func (e *gnetEngine) moreWaits(gc *gconn) bool {
+	if gc.inq == 0 {
+		if n, err := unreadBytes(gc.fd); err == nil && n > 0 {
+			gc.inq = n
+		}
+	}
+	return gc.inq > 0
 }
 
 // hold keeps p in gc.out.

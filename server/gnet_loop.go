@@ -9,19 +9,14 @@ import (
 	"github.com/panjf2000/gnet/v2"
 )
 
-// loop is the gnet engine's state of one event loop: its connections, the
-// output deferred to the end of a poll pass, and the connections waiting for
-// their sockets to drain. Fields are owned by the event loop's goroutine
+// loop is the gnet engine's state of one event loop: its connections and
+// those waiting for their sockets to drain. Fields are owned by the event loop's goroutine
 // unless said otherwise.
 type loop struct {
 	e  *gnetEngine
 	el gnet.EventLoop
 
 	head *gconn // open connections, for the idle sweep
-
-	deferred      []*gconn // output held back until the end of the pass
-	deferredSpare []*gconn
-	deferQueued   bool // flushDeferred is queued on the loop
 
 	// watch reports when full sockets can take more: gnet calls no handler
 	// then. waiting maps the watched descriptors to their connections.
@@ -88,65 +83,6 @@ func (l *loop) unwatch(gc *gconn) {
 		gc.watched = false
 		delete(l.waiting, gc.fd)
 	}
-}
-
-// flushLater defers gc's output to the loop's flush task, which sends it
-// unless more input waits. gnet runs queued tasks after it has handled the
-// ready sockets of a poll pass, and only once the eventfd the queuing wrote
-// has been polled: a task queued during pass N runs after the reads of pass
-// N+1, and a full read with nothing after it waits for one more poll, which
-// does not block (gnet polls without a timeout after a busy pass). One task
-// per loop at a time serves every deferred connection; it queues no task
-// itself (a task queued from a task runs in the same pass and would starve
-// the poller).
-func (l *loop) flushLater(gc *gconn) {
-	if !gc.flushAt {
-		gc.flushAt = true
-		l.deferred = append(l.deferred, gc)
-	}
-	if l.deferQueued {
-		return
-	}
-	l.deferQueued = true
-	if err := l.el.Execute(context.Background(), l); err != nil {
-		// The engine is stopping: OnClose hands the output to a finisher.
-		l.deferQueued = false
-	}
-}
-
-// Run is flushDeferred as a gnet.Runnable, so that queuing it allocates
-// nothing.
-func (l *loop) Run(context.Context) error {
-	l.flushDeferred()
-	return nil
-}
-
-// flushDeferred sends the deferred output of each connection unless more
-// input waits in its socket: level-triggered, gnet reads it next pass, and
-// the OnTraffic for it sends or defers again. FIONREAD says how much waits,
-// and gc.inq keeps it, so that a busy stream asks once per that many bytes
-// read, not once a read (a FIONREAD a read was 8% of the engine's CPU).
-func (l *loop) flushDeferred() {
-	l.deferQueued = false
-	work := l.deferred
-	l.deferred = l.deferredSpare[:0]
-	for _, gc := range work {
-		gc.flushAt = false
-		if gc.closed || gc.out.n == 0 || gc.blocked {
-			continue
-		}
-		if gc.inq == 0 {
-			if n, err := unreadBytes(gc.fd); err == nil && n > 0 {
-				gc.inq = n
-			}
-		}
-		if gc.inq > 0 && !gc.parked { // a parked connection is not read
-			continue
-		}
-		l.resume(gc)
-	}
-	clear(work)
-	l.deferredSpare = work
 }
 
 // resume flushes gc's output, closing the connection if the write fails.
