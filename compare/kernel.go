@@ -159,19 +159,7 @@ func startKernelSampler(port uint16, t0 time.Time, every time.Duration) *kernelS
 		close(s.done)
 		return s
 	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.quit:
-				return
-			case <-t.C:
-				s.take()
-			}
-		}
-	}()
+	go repeat(every, s.quit, s.done, s.take)
 	return s
 }
 

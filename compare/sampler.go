@@ -33,20 +33,22 @@ func startSampler(pid int, t0 time.Time, every time.Duration) *sampler {
 		close(s.done)
 		return s
 	}
-	go s.loop()
+	go repeat(s.every, s.quit, s.done, s.take)
 	return s
 }
 
-func (s *sampler) loop() {
-	defer close(s.done)
-	t := time.NewTicker(s.every)
+// repeat calls take every period until quit is closed, then closes done:
+// the loop of every sampler in this package.
+func repeat(every time.Duration, quit <-chan struct{}, done chan<- struct{}, take func()) {
+	defer close(done)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
-		case <-s.quit:
+		case <-quit:
 			return
 		case <-t.C:
-			s.take()
+			take()
 		}
 	}
 }

@@ -124,10 +124,20 @@ func (p *serveProc) stop(t testing.TB, limit time.Duration) error {
 // returns its stdout, stderr and exit code.
 func run(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runInput(t, env, nil, args...)
+}
+
+// runInput is run with stdin, when not nil, as the command's standard
+// input.
+func runInput(t testing.TB, env []string, stdin []byte, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
 	cmd.Env = append(os.Environ(), env...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -74,7 +74,7 @@ func TestShardsMerge(t *testing.T) {
 		logs.Write(r.stdout.Bytes())
 	}
 	logs.WriteString("upcase-gnet: a log line that is not a result\n")
-	stdout, stderr, code := runStdin(t, logs.Bytes(), "merge", "--json", "-")
+	stdout, stderr, code := runInput(t, nil, logs.Bytes(), "merge", "--json", "-")
 	if code != 0 {
 		t.Fatalf("merge: exit %d, stderr %q", code, stderr)
 	}
@@ -231,23 +231,6 @@ func writeResults(t *testing.T, runs ...*shardRun) []string {
 		paths = append(paths, p)
 	}
 	return paths
-}
-
-// runStdin is run with stdin as the command's standard input.
-func runStdin(t *testing.T, stdin []byte, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), args...)
-	var out, errb bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &out, &errb
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return out.String(), errb.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), 0
 }
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
