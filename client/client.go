@@ -32,8 +32,6 @@ import (
 const (
 	// DefaultNetwork is the network dialled when Config.Network is empty.
 	DefaultNetwork = "tcp"
-	// DefaultAddress is the original example's address.
-	DefaultAddress = "127.0.0.1:1060"
 	// DefaultStallTimeout is how long no byte may move before Run gives up.
 	DefaultStallTimeout = 5 * time.Second
 )
@@ -47,13 +45,13 @@ const progressEvery = 100 * time.Millisecond
 const readSize = 64 << 10
 
 // Config configures one run of the client. The zero value sends 0 bytes to
-// DefaultAddress; set Bytes.
+// codec.DefaultAddress; set Bytes.
 type Config struct {
 	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
 	Network string
 	// Address is host:port for TCP (an IPv6 host in brackets, as
 	// net.JoinHostPort writes it) or a socket path for "unix"; empty means
-	// DefaultAddress for TCP.
+	// codec.DefaultAddress for TCP.
 	Address string
 	// Bytes is how many bytes to send; it is rounded up to a multiple of
 	// codec.ChunkSize so that the stream is whole messages, as the original
@@ -98,7 +96,7 @@ func (c Config) withDefaults() (Config, error) {
 	switch c.Network {
 	case "tcp", "tcp4", "tcp6":
 		if c.Address == "" {
-			c.Address = DefaultAddress
+			c.Address = codec.DefaultAddress
 		}
 	case "unix":
 		if c.Address == "" {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/upcase-gnet/upcase-gnet/client"
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
@@ -30,7 +31,7 @@ const bigChunk = 64 << 10
 func startServer(t *testing.T, network, address string) net.Addr {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, server.Config{Network: network, Address: address, Engine: server.Goroutine})
+	srv, err := server.Start(ctx, server.Config{Network: network, Address: address, Engine: engine.Goroutine})
 	if err != nil {
 		cancel()
 		t.Fatalf("server.Start: %v", err)

@@ -1,10 +1,18 @@
-// Package codec holds what every part of upcase-gnet agrees on: the read
-// bound, the client's chunk, its message and the byte-exact ASCII uppercase
+// Package codec holds what every part of upcase-gnet agrees on: the
+// address, the read bound, the client's chunk, its message and the
+// byte-exact ASCII uppercase
 // that both server engines apply, so that for the same bytes in they send the
 // same bytes out.
 package codec
 
 const (
+	// DefaultHost and DefaultPort make up DefaultAddress.
+	DefaultHost = "127.0.0.1"
+	DefaultPort = 1060
+	// DefaultAddress is the original example's address, where the server
+	// listens and the clients and the load connect unless told otherwise.
+	DefaultAddress = "127.0.0.1:1060"
+
 	// MaxRead is the most bytes a server processes per read, as the original
 	// server's recv(1024).
 	MaxRead = 1024

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // Mode is how each connection talks to the server.
@@ -40,39 +41,16 @@ func ParseMode(name string) (Mode, error) {
 	return "", fmt.Errorf("load: unknown mode %q (want %q, %q or %q)", name, PingPong, Stream, Slow)
 }
 
-// Generator names how the load is generated.
-type Generator string
-
-const (
-	// GnetGenerator drives every connection from gnet's client event loops,
-	// one per CPU: each connection is a small state machine run by
-	// OnTraffic, paced by one ticker per loop.
-	GnetGenerator Generator = "gnet"
-	// GoroutineGenerator drives each connection from its own goroutine (two
-	// in stream mode) with blocking reads and writes.
-	GoroutineGenerator Generator = "goroutine"
-)
-
 // DefaultGenerator is the generator that spent less CPU per message when
 // both were measured against the goroutine engine here (2 shared cores,
 // server and generator pinned to one each, pingpong of 16 bytes, medians of
 // three A/B runs): 8.5 against 10.2 µs a message at 100 connections, 12.5
 // against 12.5 at 10,000, with 39 MB against 95 MB of memory (42 against
 // 174 MB in stream mode).
-const DefaultGenerator = GnetGenerator
-
-// ParseGenerator turns a name into a Generator.
-func ParseGenerator(name string) (Generator, error) {
-	switch g := Generator(name); g {
-	case GnetGenerator, GoroutineGenerator:
-		return g, nil
-	}
-	return "", fmt.Errorf("load: unknown generator %q (want %q or %q)", name, GnetGenerator, GoroutineGenerator)
-}
+const DefaultGenerator = engine.Gnet
 
 // Defaults used where a Config field is zero.
 const (
-	DefaultAddress       = "127.0.0.1:1060"
 	DefaultConns         = 1000
 	DefaultDuration      = 10 * time.Second
 	DefaultSize          = codec.ChunkSize
@@ -111,7 +89,7 @@ const (
 )
 
 // Config configures a load run. The zero value drives 1000 pingpong
-// connections of 16-byte messages at DefaultAddress for 10 seconds with the
+// connections of 16-byte messages at codec.DefaultAddress for 10 seconds with the
 // default generator.
 type Config struct {
 	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
@@ -155,7 +133,7 @@ type Config struct {
 	// stream without a window may have megabytes a connection in flight.
 	DrainTimeout time.Duration `json:"drain_timeout_ns"`
 	// Generator selects the generator; empty means DefaultGenerator.
-	Generator Generator `json:"generator"`
+	Generator engine.Name `json:"generator"`
 	// Loops is the gnet generator's event loops; 0 means one per CPU.
 	Loops int `json:"loops"`
 	// SourceAddrs are the local addresses connections are spread over,
@@ -227,7 +205,7 @@ func (c Config) withDefaults() (Config, error) {
 	switch c.Network {
 	case "tcp", "tcp4", "tcp6":
 		if c.Address == "" {
-			c.Address = DefaultAddress
+			c.Address = codec.DefaultAddress
 		}
 		if _, _, err := net.SplitHostPort(c.Address); err != nil {
 			return c, fmt.Errorf("load: address %q: %w", c.Address, err)
@@ -308,11 +286,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Generator == "" {
 		c.Generator = DefaultGenerator
 	}
-	if _, err := ParseGenerator(string(c.Generator)); err != nil {
-		return c, err
+	if _, err := engine.Parse(string(c.Generator)); err != nil {
+		return c, fmt.Errorf("load: generator: %w", err)
 	}
 	if c.Mode == Slow {
-		c.Generator = GoroutineGenerator
+		c.Generator = engine.Goroutine
 	}
 	if c.Loops < 0 {
 		return c, fmt.Errorf("load: loops must not be negative, got %d", c.Loops)

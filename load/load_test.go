@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
-var generators = []Generator{GnetGenerator, GoroutineGenerator}
+var generators = []engine.Name{engine.Gnet, engine.Goroutine}
 
 // short is a small, quick run against addr.
-func short(addr string, g Generator, mode Mode) Config {
+func short(addr string, g engine.Name, mode Mode) Config {
 	return Config{
 		Address:   addr,
 		Conns:     20,
@@ -179,7 +181,7 @@ func TestRefused(t *testing.T) {
 	t.Parallel()
 	addr := startPeer(t, upper)
 	// A port nothing listens on: bind one, note it, close it.
-	cfg := short(addr, GnetGenerator, PingPong)
+	cfg := short(addr, engine.Gnet, PingPong)
 	cfg.Address = closedPort(t)
 	cfg.Conns = 5
 	res := mustRun(t, cfg)

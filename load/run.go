@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // generator drives the connections of one process. Its methods are called in
@@ -166,7 +168,7 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 	case cfg.Mode == Slow:
 		slow = newSlowGenerator(r)
 		g = slow
-	case cfg.Generator == GnetGenerator:
+	case cfg.Generator == engine.Gnet:
 		g, err = newGnetGenerator(r)
 	default:
 		g = newGoroutineGenerator(r)

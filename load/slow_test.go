@@ -3,6 +3,8 @@ package load
 import (
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // TestSlow runs slow connections against a server that takes everything
@@ -37,7 +39,7 @@ func TestSlow(t *testing.T) {
 			if s == nil {
 				t.Fatalf("no slow result: %+v", res)
 			}
-			if s.SendBytes != tc.send || res.Engine != string(GoroutineGenerator) {
+			if s.SendBytes != tc.send || res.Engine != string(engine.Goroutine) {
 				t.Errorf("SendBytes %d generator %q", s.SendBytes, res.Engine)
 			}
 			if s.TakenBytes > s.WrittenBytes || s.WrittenBytes > conns*uint64(tc.send) || res.BytesSent != s.WrittenBytes {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/metrics"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
@@ -30,7 +31,7 @@ const waitFor = 10 * time.Second
 // served to the end, one still open, one refused, every byte counted.
 func TestScrape(t *testing.T) {
 	t.Parallel()
-	for _, e := range []server.Engine{server.Gnet, server.Goroutine} {
+	for _, e := range []engine.Name{engine.Gnet, engine.Goroutine} {
 		t.Run(string(e), func(t *testing.T) {
 			t.Parallel()
 			testScrape(t, e)
@@ -38,7 +39,7 @@ func TestScrape(t *testing.T) {
 	}
 }
 
-func testScrape(t *testing.T, e server.Engine) {
+func testScrape(t *testing.T, e engine.Name) {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.Start(ctx, server.Config{Engine: e, Address: "127.0.0.1:0", MaxConns: 2, Loops: 1})
 	if err != nil {
@@ -179,7 +180,7 @@ func TestServeBusyAddress(t *testing.T) {
 // conventions (counters end in _total, units in the name).
 func TestCollectorLint(t *testing.T) {
 	t.Parallel()
-	reg := metrics.NewRegistry(fixedStats{server.Stats{Engine: server.Gnet, Closed: map[server.CloseReason]uint64{}}})
+	reg := metrics.NewRegistry(fixedStats{server.Stats{Engine: engine.Gnet, Closed: map[server.CloseReason]uint64{}}})
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -13,20 +13,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // engines are the engines every conformance case runs against.
-var engines = []Engine{Gnet, Goroutine}
+var engines = []engine.Name{engine.Gnet, engine.Goroutine}
 
 // conformanceCase is one behaviour every engine must show, unless only
 // names the one engine it applies to and why says what the other does.
 // A timed case asserts durations, so it runs alone (see alone).
 type conformanceCase struct {
 	name  string
-	only  Engine
+	only  engine.Name
 	why   string
 	timed bool
-	run   func(t *testing.T, e Engine)
+	run   func(t *testing.T, e engine.Name)
 }
 
 // alone lets a timed test run with no other test of the package, which
@@ -53,15 +55,15 @@ func runShared(t *testing.T) {
 const goroutineDeadlock = "the goroutine engine deadlocks with the sequential client past the socket buffers (about 8 MiB here), as the original does; see the deadlock case"
 
 var conformanceCases = []conformanceCase{
-	{name: "round trip 16 B", run: func(t *testing.T, e Engine) {
+	{name: "round trip 16 B", run: func(t *testing.T, e engine.Name) {
 		srv, _ := startServer(t, e, Config{})
 		roundTrip(t, dial(t, srv), randomPayload(16), 16)
 	}},
-	{name: "round trip 1 MiB", run: func(t *testing.T, e Engine) {
+	{name: "round trip 1 MiB", run: func(t *testing.T, e engine.Name) {
 		srv, _ := startServer(t, e, Config{})
 		roundTrip(t, dial(t, srv), randomPayload(1<<20), 1000)
 	}},
-	{name: "round trip 32 MiB", run: func(t *testing.T, e Engine) {
+	{name: "round trip 32 MiB", run: func(t *testing.T, e engine.Name) {
 		srv, _ := startServer(t, e, Config{})
 		roundTrip(t, dial(t, srv), randomPayload(32<<20), 64<<10)
 		st := settled(t, srv)
@@ -79,35 +81,35 @@ var conformanceCases = []conformanceCase{
 
 	// The sequential client is the original's: everything sent, the sending
 	// side shut down, then everything read back.
-	{name: "half-close 64 KiB", run: func(t *testing.T, e Engine) {
+	{name: "half-close 64 KiB", run: func(t *testing.T, e engine.Name) {
 		testHalfClose(t, e, Config{}, 64<<10)
 	}},
-	{name: "half-close 1 MiB", run: func(t *testing.T, e Engine) {
+	{name: "half-close 1 MiB", run: func(t *testing.T, e engine.Name) {
 		// Within the socket buffers, so the goroutine engine passes too.
 		testHalfClose(t, e, Config{}, 1<<20)
 	}},
-	{name: "half-close 32 MiB", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
+	{name: "half-close 32 MiB", only: engine.Gnet, why: goroutineDeadlock, run: func(t *testing.T, e engine.Name) {
 		testHalfClose(t, e, Config{}, 32<<20)
 	}},
-	{name: "half-close 48 MiB", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
+	{name: "half-close 48 MiB", only: engine.Gnet, why: goroutineDeadlock, run: func(t *testing.T, e engine.Name) {
 		// Most of it held at once, within the default budget.
 		testHalfClose(t, e, Config{}, 48<<20)
 	}},
-	{name: "half-close 128 MiB unbounded", only: Gnet, why: goroutineDeadlock, run: func(t *testing.T, e Engine) {
+	{name: "half-close 128 MiB unbounded", only: engine.Gnet, why: goroutineDeadlock, run: func(t *testing.T, e engine.Name) {
 		testHalfClose(t, e, Config{MaxBuffer: NoLimit}, 128<<20)
 	}},
-	{name: "deadlock is real but bounded", only: Goroutine,
+	{name: "deadlock is real but bounded", only: engine.Goroutine,
 		why: "the gnet engine buffers instead of blocking; its bound is the memory budget case",
 		run: testDeadlock},
-	{name: "memory budget", only: Gnet,
+	{name: "memory budget", only: engine.Gnet,
 		why: "the goroutine engine holds at most one read per connection, so it cannot reach the budget",
 		run: testBudget},
 	{name: "slow readers", run: testSlowReaders},
 	{name: "small budget, client reads", run: testSmallBudgetReader},
-	{name: "memory cap", only: Gnet,
+	{name: "memory cap", only: engine.Gnet,
 		why: "the goroutine engine holds at most one read per connection; its never-reading clients block at once",
 		run: testMemoryCap},
-	{name: "memory cap, stop", only: Gnet,
+	{name: "memory cap, stop", only: engine.Gnet,
 		why: "the goroutine engine holds at most one read per connection and never parks one",
 		run: testMemoryCapStop},
 	{name: "max conns", run: testMaxConns},
@@ -143,7 +145,7 @@ func TestConformance(t *testing.T) {
 // testAllByteValues sends every byte value, alone and repeated to odd
 // lengths in odd chunks, so that reads split the data at every kind of
 // boundary: only a-z may change.
-func testAllByteValues(t *testing.T, e Engine) {
+func testAllByteValues(t *testing.T, e engine.Name) {
 	srv, _ := startServer(t, e, Config{})
 	all := make([]byte, 256)
 	for i := range all {
@@ -163,7 +165,7 @@ func testAllByteValues(t *testing.T, e Engine) {
 
 // testConcurrentClients opens 1000 connections at once, each a small
 // sequential round trip of its own bytes.
-func testConcurrentClients(t *testing.T, e Engine) {
+func testConcurrentClients(t *testing.T, e engine.Name) {
 	const clients = 1000
 	srv, _ := startServer(t, e, Config{})
 	start := make(chan struct{})
@@ -200,7 +202,7 @@ func testConcurrentClients(t *testing.T, e Engine) {
 
 // testReadSize: no read is processed in steps of more than ReadSize bytes,
 // the original's recv(1024) made configurable, as Progress reports them.
-func testReadSize(t *testing.T, e Engine) {
+func testReadSize(t *testing.T, e engine.Name) {
 	const readSize, size = 100, 64 << 10
 	var (
 		mu    sync.Mutex
@@ -231,7 +233,7 @@ func testReadSize(t *testing.T, e Engine) {
 // testWholeReads: messages that end exactly at a full read, one read and
 // many, are answered without more input behind them (the gnet engine holds a
 // full read's output while it expects more).
-func testWholeReads(t *testing.T, e Engine) {
+func testWholeReads(t *testing.T, e engine.Name) {
 	srv, _ := startServer(t, e, Config{})
 	conn := dial(t, srv)
 	readSize := srv.Config().ReadSize
@@ -247,7 +249,7 @@ func testWholeReads(t *testing.T, e Engine) {
 
 // testHooks: Open once, Progress with a growing total that ends at every
 // byte, Close once with that total and the reason.
-func testHooks(t *testing.T, e Engine) {
+func testHooks(t *testing.T, e engine.Name) {
 	const size = 10000
 	type closed struct {
 		remote    string
@@ -311,7 +313,7 @@ func testHooks(t *testing.T, e Engine) {
 
 // testBindErrors: a busy address is an error at once, wrapped so that
 // callers can test for it, and the running server is unharmed.
-func testBindErrors(t *testing.T, e Engine) {
+func testBindErrors(t *testing.T, e engine.Name) {
 	srv, _ := startServer(t, e, Config{})
 	_, err := Start(context.Background(), Config{Engine: e, Address: srv.Addr().String()})
 	if !errors.Is(err, syscall.EADDRINUSE) {
@@ -323,7 +325,7 @@ func testBindErrors(t *testing.T, e Engine) {
 // testUnixSocket: a unix socket serves like TCP; a stale socket file is
 // replaced, a live one or a file that is not a socket is left alone, and
 // the socket file goes when the server stops.
-func testUnixSocket(t *testing.T, e Engine) {
+func testUnixSocket(t *testing.T, e engine.Name) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s")
 
@@ -365,7 +367,7 @@ func testUnixSocket(t *testing.T, e Engine) {
 }
 
 // testHalfClose runs the original's sequential client over size bytes.
-func testHalfClose(t *testing.T, e Engine, cfg Config, size int64) {
+func testHalfClose(t *testing.T, e engine.Name, cfg Config, size int64) {
 	srv, _ := startServer(t, e, cfg)
 	tr, err := sequential(dial(t, srv), randomPayload(size), 64<<10, stallTimeout)
 	if err != nil {
@@ -380,7 +382,7 @@ func testHalfClose(t *testing.T, e Engine, cfg Config, size int64) {
 // sequential client of 32 MiB stops making progress once the socket buffers
 // are full, the server holding one read it cannot write back, while a
 // duplex client beside it is served in full.
-func testDeadlock(t *testing.T, e Engine) {
+func testDeadlock(t *testing.T, e engine.Name) {
 	const size = 32 << 20
 	srv, _ := startServer(t, e, Config{})
 	stuck := dial(t, srv)
@@ -414,7 +416,7 @@ func testDeadlock(t *testing.T, e Engine) {
 // offers up to 64 MiB, not the 8 MiB of the issue: the loopback socket
 // buffers of one connection alone hold about 8 MiB here, so 8 MiB need not
 // put more than the budget in the server's memory.
-func testBudget(t *testing.T, e Engine) {
+func testBudget(t *testing.T, e engine.Name) {
 	srv, _ := startServer(t, e, Config{MaxBuffer: 1 << 20})
 	hog := dial(t, srv)
 	good := dial(t, srv)
@@ -439,7 +441,7 @@ func testBudget(t *testing.T, e Engine) {
 
 // testMaxConns: with MaxConns 10, ten working connections are served and
 // five more are closed without a reply, counted as refused.
-func testMaxConns(t *testing.T, e Engine) {
+func testMaxConns(t *testing.T, e engine.Name) {
 	const max, extra = 10, 5
 	srv, _ := startServer(t, e, Config{MaxConns: max})
 	msg := []byte("capitalize this!")
@@ -480,7 +482,7 @@ func testMaxConns(t *testing.T, e Engine) {
 
 // testReset: a client that resets its connection mid-stream disturbs no
 // other, and the server forgets it.
-func testReset(t *testing.T, e Engine) {
+func testReset(t *testing.T, e engine.Name) {
 	const others = 4
 	srv, _ := startServer(t, e, Config{})
 	var wg sync.WaitGroup
@@ -524,7 +526,7 @@ func testReset(t *testing.T, e Engine) {
 // back the uppercase of every byte the server read from it, a prefix of
 // what it sent with no gap, then EOF; the server stops within the drain
 // timeout and its address is free at once.
-func testGracefulStop(t *testing.T, e Engine) {
+func testGracefulStop(t *testing.T, e engine.Name) {
 	const (
 		clients = 50
 		// A healthy drain here takes well under a second; the bound is
@@ -606,7 +608,7 @@ func testGracefulStop(t *testing.T, e Engine) {
 
 // testIdleTimeout: with IdleTimeout 200ms, a silent client is closed as idle
 // no sooner than that, while a client that keeps talking is not.
-func testIdleTimeout(t *testing.T, e Engine) {
+func testIdleTimeout(t *testing.T, e engine.Name) {
 	const idle = 200 * time.Millisecond
 	srv, _ := startServer(t, e, Config{IdleTimeout: idle})
 	active := dial(t, srv)

@@ -23,11 +23,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
 // faultEngines are the engines every fault runs against.
-var faultEngines = []server.Engine{server.Gnet, server.Goroutine}
+var faultEngines = []engine.Name{engine.Gnet, engine.Goroutine}
 
 // faultBound bounds every wait of this suite: a server that does not come
 // back fails the test instead of hanging it.
@@ -50,7 +51,7 @@ func TestFaultResetStorm(t *testing.T) {
 	}
 }
 
-func testResetStorm(t *testing.T, e server.Engine) {
+func testResetStorm(t *testing.T, e engine.Name) {
 	const (
 		clients = 1000
 		sent    = 32 << 10 // each client's stream before the reset
@@ -180,7 +181,7 @@ func TestFaultIdleClients(t *testing.T) {
 	}
 }
 
-func testIdleClients(t *testing.T, e server.Engine) {
+func testIdleClients(t *testing.T, e engine.Name) {
 	const (
 		silent = 200
 		// Long against the scheduling delays of a race-enabled test run on
@@ -261,26 +262,6 @@ func testIdleClients(t *testing.T, e server.Engine) {
 	if st.Closed[server.ClosedIdle] != silent || st.Closed[server.ClosedPeer] != 1 {
 		t.Errorf("Closed[idle] %d, Closed[peer] %d, want %d and 1", st.Closed[server.ClosedIdle], st.Closed[server.ClosedPeer], silent)
 	}
-}
-
-// FuzzParseEngine: only the two engine names parse, each to itself; any
-// other input is one line of error that names what was given.
-func FuzzParseEngine(f *testing.F) {
-	for _, s := range []string{"gnet", "goroutine", "", "GNET", "gnet ", "epoll", "goroutine\n", "\x00"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, name string) {
-		e, err := server.ParseEngine(name)
-		valid := name == string(server.Gnet) || name == string(server.Goroutine)
-		switch {
-		case valid && (err != nil || string(e) != name):
-			t.Fatalf("ParseEngine(%q) = %q, %v; want %q", name, e, err, name)
-		case !valid && err == nil:
-			t.Fatalf("ParseEngine(%q) = %q; want an error", name, e)
-		case !valid && (strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "server: ")):
-			t.Fatalf("ParseEngine(%q) error %q: want one line prefixed server:", name, err)
-		}
-	})
 }
 
 // duplexRoundTrip sends size bytes while it reads the replies, then checks

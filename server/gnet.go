@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/upcase-gnet/upcase-gnet/engine"
+
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -80,14 +82,14 @@ type gnetEngine struct {
 // (see OnTraffic).
 const batchMax = 32 << 10
 
-func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
+func startGnet(ctx context.Context, cfg *Config, st *counters) (running, net.Addr, error) {
 	loops := cfg.Loops
 	if loops == 0 {
 		loops = runtime.NumCPU() // gnet's multicore mode
 	}
 	if most := gnetMaxLoops(); loops > most {
 		cfg.Logger.Warn("too many event loops for the open-file limit: lowered, so that their descriptors leave at least half to connections",
-			"engine", string(Gnet), "loops", loops, "lowered_to", most)
+			"engine", string(engine.Gnet), "loops", loops, "lowered_to", most)
 		loops, cfg.Loops = most, most
 	}
 	switch limit := gnetMaxConns(loops); {
@@ -95,7 +97,7 @@ func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr
 		cfg.MaxConns = limit
 	case cfg.MaxConns > limit:
 		cfg.Logger.Warn("max-conns is above what the open-file limit allows with these event loops: lowered, so that the excess is refused rather than left waiting for a descriptor",
-			"engine", string(Gnet), "max_conns", cfg.MaxConns, "loops", loops, "lowered_to", limit)
+			"engine", string(engine.Gnet), "max_conns", cfg.MaxConns, "loops", loops, "lowered_to", limit)
 		cfg.MaxConns = limit
 	}
 	ln, err := listen(cfg.Network, cfg.Address, cfg.UnixMode)
@@ -105,7 +107,7 @@ func startGnet(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr
 	e := &gnetEngine{
 		cfg:        cfg,
 		st:         st,
-		log:        cfg.Logger.With("engine", string(Gnet)),
+		log:        cfg.Logger.With("engine", string(engine.Gnet)),
 		readCap:    gnetReadCap(cfg.ReadSize),
 		ln:         ln,
 		ready:      make(chan struct{}),

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // TestGnetParkLateEnrollResult: the result of a parked connection's enroll
@@ -78,7 +80,7 @@ func TestGnetParkLateEnrollResult(t *testing.T) {
 			return err
 		},
 	}
-	srv, _ := startServer(t, Gnet, Config{MaxMemory: maxMemory, park: hooks})
+	srv, _ := startServer(t, engine.Gnet, Config{MaxMemory: maxMemory, park: hooks})
 	until := func(what string, cond func() bool) {
 		t.Helper()
 		waitStats(t, srv, what, func(Stats) bool { return cond() })

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // neverReader sends size bytes to srv, shuts down its sending side when
@@ -95,7 +97,7 @@ func TestGnetFinishTimeout(t *testing.T) {
 		{DrainTimeout: 500 * time.Millisecond},
 		{DrainTimeout: time.Hour, FinishTimeout: 500 * time.Millisecond},
 	} {
-		srv, _ := startServer(t, Gnet, cfg)
+		srv, _ := startServer(t, engine.Gnet, cfg)
 		if got, want := srv.Config().FinishTimeout, 500*time.Millisecond; got != want {
 			t.Errorf("FinishTimeout = %v, want %v", got, want)
 		}

@@ -19,12 +19,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/upcase-gnet/upcase-gnet/engine"
+
 	"github.com/upcase-gnet/upcase-gnet/codec"
 )
 
 // startGoroutine binds cfg's address and serves it with the goroutine engine
 // until ctx is cancelled.
-func startGoroutine(ctx context.Context, cfg *Config, st *counters) (engine, net.Addr, error) {
+func startGoroutine(ctx context.Context, cfg *Config, st *counters) (running, net.Addr, error) {
 	ln, err := listen(cfg.Network, cfg.Address, cfg.UnixMode)
 	if err != nil {
 		return nil, nil, err
@@ -74,7 +76,7 @@ func serveGoroutine(ctx context.Context, cfg *Config, st *counters, ln net.Liste
 		conns:      make(map[*goroutineConn]struct{}),
 	}
 	e.reads.New = func() any { b := make([]byte, cfg.ReadSize); return &b }
-	cfg.Logger.Info("listening", "engine", Goroutine, "addr", ln.Addr().String(), "read_size", cfg.ReadSize)
+	cfg.Logger.Info("listening", "engine", engine.Goroutine, "addr", ln.Addr().String(), "read_size", cfg.ReadSize)
 	go e.acceptLoop()
 	go func() {
 		<-ctx.Done()
@@ -133,7 +135,7 @@ func (e *goroutineEngine) stop() {
 		g.stop(e.drainBy)
 	}
 	e.cfg.Logger.Info("stopping: listener closed, draining connections",
-		"engine", Goroutine, "open", len(e.conns), "drain_timeout", e.cfg.DrainTimeout)
+		"engine", engine.Goroutine, "open", len(e.conns), "drain_timeout", e.cfg.DrainTimeout)
 }
 
 // forget removes a finished connection.

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // deadlock drives conn into the original's deadlock: the sequential client
@@ -39,7 +41,7 @@ func TestGoroutineWriteTimeout(t *testing.T) {
 	t.Parallel()
 	runAlone(t) // a starved duplex reader would look like a deadlock
 	var logs logBuffer
-	srv, _ := startServer(t, Goroutine, Config{WriteTimeout: 300 * time.Millisecond, Logger: testLogger(t, &logs)})
+	srv, _ := startServer(t, engine.Goroutine, Config{WriteTimeout: 300 * time.Millisecond, Logger: testLogger(t, &logs)})
 
 	roundTrip(t, dial(t, srv), randomPayload(4<<20), 64<<10)
 
@@ -66,7 +68,7 @@ func TestGoroutineWriteTimeout(t *testing.T) {
 func TestGoroutineIdleBlockedWrite(t *testing.T) {
 	t.Parallel()
 	runShared(t)
-	srv, _ := startServer(t, Goroutine, Config{IdleTimeout: 500 * time.Millisecond})
+	srv, _ := startServer(t, engine.Goroutine, Config{IdleTimeout: 500 * time.Millisecond})
 	_, err := writeAll(dial(t, srv), randomPayload(64<<20), 0, 64<<10, stallTimeout)
 	if err == nil || errors.Is(err, errStalled) {
 		t.Fatalf("a client that never reads: got %v, want its connection reset by the idle timeout", err)
@@ -84,7 +86,7 @@ func TestGoroutineStopDuringDeadlock(t *testing.T) {
 	t.Parallel()
 	runShared(t)
 	const drain = 1500 * time.Millisecond
-	srv, cancel := startServer(t, Goroutine, Config{DrainTimeout: drain})
+	srv, cancel := startServer(t, engine.Goroutine, Config{DrainTimeout: drain})
 	deadlock(t, dial(t, srv))
 
 	stopped := time.Now()
@@ -94,7 +96,7 @@ func TestGoroutineStopDuringDeadlock(t *testing.T) {
 	var again *Server
 	for again == nil {
 		var err error
-		again, err = Start(t.Context(), Config{Engine: Goroutine, Address: srv.Addr().String()})
+		again, err = Start(t.Context(), Config{Engine: engine.Goroutine, Address: srv.Addr().String()})
 		if err != nil && time.Since(stopped) > drain/2 {
 			t.Fatalf("address still bound %v after the stop: %v", time.Since(stopped), err)
 		}
@@ -127,7 +129,7 @@ func TestGoroutineMaxConnsFlood(t *testing.T) {
 	t.Parallel()
 	runShared(t)
 	const flood = 300
-	srv, _ := startServer(t, Goroutine, Config{MaxConns: 1})
+	srv, _ := startServer(t, engine.Goroutine, Config{MaxConns: 1})
 	held := dial(t, srv)
 	if err := ping(held, []byte("first")); err != nil {
 		t.Fatal(err)
@@ -175,11 +177,11 @@ func TestGoroutineAcceptBackoff(t *testing.T) {
 	fl := &failingListener{Listener: ln}
 	fl.failures.Store(7)
 	var logs logBuffer
-	cfg, err := Config{Engine: Goroutine, Logger: testLogger(t, &logs)}.withDefaults()
+	cfg, err := Config{Engine: engine.Goroutine, Logger: testLogger(t, &logs)}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newCounters(Goroutine)
+	st := newCounters(engine.Goroutine)
 	ctx, cancel := context.WithCancel(context.Background())
 	started := time.Now()
 	e := serveGoroutine(ctx, &cfg, st, fl)
@@ -327,7 +329,7 @@ func emfileServer(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := Start(ctx, Config{
-		Engine:       Goroutine,
+		Engine:       engine.Goroutine,
 		Address:      "127.0.0.1:0",
 		MaxConns:     1000, // above the descriptors, so that accept fails first
 		DrainTimeout: time.Second,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // stallTimeout is how long a test client waits without a byte moving before
@@ -233,7 +234,7 @@ func ping(conn net.Conn, msg []byte) error {
 // startServer starts engine e with cfg on a free loopback port and stops it
 // when the test ends, failing the test if the stop overruns the drain
 // timeout. It returns the context's cancel for tests of the stop itself.
-func startServer(t *testing.T, e Engine, cfg Config) (*Server, context.CancelFunc) {
+func startServer(t *testing.T, e engine.Name, cfg Config) (*Server, context.CancelFunc) {
 	t.Helper()
 	cfg.Engine = e
 	if cfg.Address == "" {

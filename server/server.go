@@ -1,6 +1,6 @@
 // Package server serves the uppercase echo of the classic teaching example on
 // one of two engines behind one Config and one shape: gnet v2's event loop
-// (Gnet) or one goroutine per connection on Go's net package (Goroutine).
+// (engine.Gnet) or one goroutine per connection on Go's net package (engine.Goroutine).
 // Both use package codec, so for the same bytes in they send the same bytes
 // out.
 //
@@ -18,32 +18,11 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
-
-// Engine names a server engine.
-type Engine string
-
-const (
-	// Gnet serves every connection from gnet v2's event loops.
-	Gnet Engine = "gnet"
-	// Goroutine serves each connection from its own goroutine with blocking
-	// reads and writes, as the original Python server does.
-	Goroutine Engine = "goroutine"
-)
-
-// ParseEngine turns a name into an Engine.
-func ParseEngine(name string) (Engine, error) {
-	switch e := Engine(name); e {
-	case Gnet, Goroutine:
-		return e, nil
-	}
-	return "", fmt.Errorf("server: unknown engine %q (want %q or %q)", name, Gnet, Goroutine)
-}
 
 // Defaults used where a Config field is zero.
 const (
-	// DefaultAddress is the original example's address.
-	DefaultAddress = "127.0.0.1:1060"
 	// DefaultMaxBuffer is the per-connection memory budget.
 	DefaultMaxBuffer = 64 << 20
 	// DefaultDrainTimeout bounds a graceful stop.
@@ -56,7 +35,7 @@ const (
 )
 
 // Config configures a server. The zero value serves the gnet engine on
-// DefaultAddress with the original's 1024-byte reads.
+// codec.DefaultAddress with the original's 1024-byte reads.
 type Config struct {
 	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
 	Network string
@@ -66,8 +45,8 @@ type Config struct {
 	// UnixMode is the permissions of a unix socket file, set before any
 	// client can connect, whatever the umask; 0 means DefaultUnixMode.
 	UnixMode os.FileMode
-	// Engine selects the engine; empty means Gnet.
-	Engine Engine
+	// Engine selects the engine; empty means engine.Gnet.
+	Engine engine.Name
 	// Loops is the number of gnet event loops; 0 means one per CPU.
 	Loops int
 	// ReadSize is the most bytes processed per read event; 0 means
@@ -158,7 +137,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("server: unsupported network %q", c.Network)
 	}
 	if c.Address == "" {
-		c.Address = DefaultAddress
+		c.Address = codec.DefaultAddress
 	}
 	if c.UnixMode == 0 {
 		c.UnixMode = DefaultUnixMode
@@ -167,10 +146,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("server: unix socket mode %v has more than permission bits", c.UnixMode)
 	}
 	if c.Engine == "" {
-		c.Engine = Gnet
+		c.Engine = engine.Gnet
 	}
-	if _, err := ParseEngine(string(c.Engine)); err != nil {
-		return c, err
+	if _, err := engine.Parse(string(c.Engine)); err != nil {
+		return c, fmt.Errorf("server: %w", err)
 	}
 	if c.Loops < 0 {
 		return c, fmt.Errorf("server: loops must not be negative, got %d", c.Loops)
@@ -220,14 +199,14 @@ type Server struct {
 	cfg   Config
 	addr  net.Addr
 	stats *counters
-	eng   engine // for tests that stop an engine from inside
+	eng   running // for tests that stop an engine from inside
 	done  chan struct{}
 	err   error
 }
 
-// engine is what each engine's start function hands back: it serves until
+// running is what each engine's start function hands back: it serves until
 // ctx is cancelled, then drains for at most cfg.DrainTimeout.
-type engine interface {
+type running interface {
 	// wait blocks until the engine has stopped and drained.
 	wait() error
 }
@@ -242,11 +221,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, stats: newCounters(cfg.Engine), done: make(chan struct{})}
-	var eng engine
+	var eng running
 	switch cfg.Engine {
-	case Gnet:
+	case engine.Gnet:
 		eng, s.addr, err = startGnet(ctx, &s.cfg, s.stats)
-	case Goroutine:
+	case engine.Goroutine:
 		eng, s.addr, err = startGoroutine(ctx, &s.cfg, s.stats)
 	}
 	if err != nil {

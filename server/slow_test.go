@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // dialSmallReceive connects to srv with a receive buffer of rcvbuf bytes
@@ -37,7 +39,7 @@ func dialSmallReceive(t *testing.T, srv *Server, rcvbuf int) net.Conn {
 // (chunks, no buffer that doubles, no copy), and while they wait they cost
 // no work: no write is retried until a socket drains. (The goroutine
 // engine blocks them, as the original does, and holds one read each.)
-func testSlowReaders(t *testing.T, e Engine) {
+func testSlowReaders(t *testing.T, e engine.Name) {
 	const (
 		slow = 8
 		each = 8 << 20
@@ -62,7 +64,7 @@ func testSlowReaders(t *testing.T, e Engine) {
 	}
 	pingpong := dial(t, srv)
 	msg := []byte("capitalize this!")
-	if e == Gnet {
+	if e == engine.Gnet {
 		st := waitStats(t, srv, "every byte of the slow clients read", func(s Stats) bool { return s.BytesIn == slow*each })
 		// Each connection rounds up to whole chunks, at both ends of what
 		// it holds.
@@ -112,7 +114,7 @@ func testSlowReaders(t *testing.T, e Engine) {
 
 // testSmallBudgetReader: a budget far below what the engine holds back to
 // batch its writes does not cut a client that reads (issue 9, item 4).
-func testSmallBudgetReader(t *testing.T, e Engine) {
+func testSmallBudgetReader(t *testing.T, e engine.Name) {
 	var log logBuffer
 	srv, _ := startServer(t, e, Config{MaxBuffer: 8 << 10, Logger: testLogger(t, &log)})
 	roundTrip(t, dial(t, srv), randomPayload(1<<20), 16<<10)
@@ -130,7 +132,7 @@ func testSmallBudgetReader(t *testing.T, e Engine) {
 // outgrow the bound cannot complete: it reads nothing until it has sent
 // everything.) What the four made the server hold is
 // counted undelivered, as their clients closed without reading it.
-func testMemoryCap(t *testing.T, e Engine) {
+func testMemoryCap(t *testing.T, e engine.Name) {
 	const (
 		maxMemory = 16 << 20
 		hogs      = 4
@@ -191,7 +193,7 @@ func testMemoryCap(t *testing.T, e Engine) {
 // testMemoryCapStop: connections parked at MaxMemory when the server stops
 // are finished like the others: each client that reads then gets back every
 // byte the server read from it, and EOF.
-func testMemoryCapStop(t *testing.T, e Engine) {
+func testMemoryCapStop(t *testing.T, e engine.Name) {
 	const hogs = 2
 	srv, cancel := startServer(t, e, Config{MaxMemory: 4 << 20, DrainTimeout: 10 * time.Second})
 	p := randomPayload(16 << 20)

@@ -2,12 +2,14 @@ package server
 
 import (
 	"sync/atomic"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // Stats is a snapshot of a server's counters. Counters only grow; Open and
 // Buffered are gauges.
 type Stats struct {
-	Engine Engine `json:"engine"`
+	Engine engine.Name `json:"engine"`
 	// Open is the connections open now, including those finishing their
 	// echo after the client shut down its side.
 	Open int64 `json:"open"`
@@ -52,7 +54,7 @@ type Stats struct {
 // counters is the live, concurrency-safe form of Stats, shared by both
 // engines.
 type counters struct {
-	engine      Engine
+	engine      engine.Name
 	open        atomic.Int64
 	accepted    atomic.Uint64
 	refused     atomic.Uint64
@@ -71,7 +73,7 @@ type counters struct {
 // closeReasons lists the reasons counted in Stats.Closed, in index order.
 var closeReasons = [...]CloseReason{ClosedPeer, ClosedIdle, ClosedBudget, ClosedDrain, ClosedError}
 
-func newCounters(e Engine) *counters { return &counters{engine: e} }
+func newCounters(e engine.Name) *counters { return &counters{engine: e} }
 
 // close counts a finished connection.
 func (c *counters) close(r CloseReason) {

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
@@ -46,7 +47,7 @@ func runClientCommand(t *testing.T, args ...string) (stdout, errText string, cod
 func clientTestServer(t *testing.T) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, server.Config{Address: "127.0.0.1:0", Engine: server.Goroutine})
+	srv, err := server.Start(ctx, server.Config{Address: "127.0.0.1:0", Engine: engine.Goroutine})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

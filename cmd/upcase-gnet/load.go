@@ -14,6 +14,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
@@ -46,8 +48,8 @@ More connections than one process can hold are split over worker processes
 of this binary; past about 25,000 connections to one server port they are
 spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "server host (::1 for IPv6)", EnvVars: env("HOST")},
-			&cli.IntFlag{Name: "port", Value: 1060, Usage: "server TCP port", EnvVars: env("PORT")},
+			&cli.StringFlag{Name: "host", Value: codec.DefaultHost, Usage: "server host (::1 for IPv6)", EnvVars: env("HOST")},
+			&cli.IntFlag{Name: "port", Value: codec.DefaultPort, Usage: "server TCP port", EnvVars: env("PORT")},
 			&cli.StringFlag{Name: "unix", Usage: "connect to this Unix socket path instead of --host and --port", EnvVars: env("UNIX")},
 			&cli.IntFlag{Name: "conns", Value: load.DefaultConns, Usage: "connections", EnvVars: env("CONNS")},
 			&cli.Float64Flag{Name: "connect-rate", Usage: "new connections a second (0 = as fast as the server accepts, 256 dials in flight)", EnvVars: env("CONNECT_RATE")},
@@ -165,8 +167,8 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 	if cfg.Mode, err = load.ParseMode(c.String("mode")); err != nil {
 		return cfg, err
 	}
-	if cfg.Generator, err = load.ParseGenerator(c.String("generator")); err != nil {
-		return cfg, err
+	if cfg.Generator, err = engine.Parse(c.String("generator")); err != nil {
+		return cfg, fmt.Errorf("load: --generator: %w", err)
 	}
 	if cfg.SourceAddrs, err = load.ParseSourceAddrs(c.String("source-addrs")); err != nil {
 		return cfg, err

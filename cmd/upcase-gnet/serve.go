@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
@@ -24,11 +25,11 @@ func serveCommand() *cli.Command {
 event, and sends them back uppercased. The first line printed is
 "Listening at ADDR" (with the real port when --port is 0).`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "address to listen on (::1 for IPv6)", EnvVars: env("HOST")},
-			&cli.IntFlag{Name: "port", Value: 1060, Usage: "TCP port; 0 picks a free one", EnvVars: env("PORT")},
+			&cli.StringFlag{Name: "host", Value: codec.DefaultHost, Usage: "address to listen on (::1 for IPv6)", EnvVars: env("HOST")},
+			&cli.IntFlag{Name: "port", Value: codec.DefaultPort, Usage: "TCP port; 0 picks a free one", EnvVars: env("PORT")},
 			&cli.StringFlag{Name: "unix", Usage: "listen on this Unix socket path instead of TCP", EnvVars: env("UNIX")},
 			&cli.StringFlag{Name: "unix-mode", Value: "0600", Usage: "with --unix, the socket file's permissions in octal, set before any client can connect", EnvVars: env("UNIX_MODE")},
-			&cli.StringFlag{Name: "engine", Value: string(server.Gnet), Usage: "gnet or goroutine", EnvVars: env("ENGINE")},
+			&cli.StringFlag{Name: "engine", Value: string(engine.Gnet), Usage: "gnet or goroutine", EnvVars: env("ENGINE")},
 			&cli.IntFlag{Name: "loops", Usage: "gnet event loops (0 = one per CPU)", EnvVars: env("LOOPS")},
 			&cli.IntFlag{Name: "read-size", Value: codec.MaxRead, Usage: "most bytes processed per read event", EnvVars: env("READ_SIZE")},
 			&cli.GenericFlag{Name: "max-buffer", Value: newSizeFlag(server.DefaultMaxBuffer), Usage: "most bytes one connection may hold, input and output (0 = no limit)", EnvVars: env("MAX_BUFFER")},
@@ -57,7 +58,7 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
-	engine, err := server.ParseEngine(c.String("engine"))
+	eng, err := engine.Parse(c.String("engine"))
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
@@ -76,7 +77,7 @@ func serve(c *cli.Context) error {
 	cfg := server.Config{
 		Network:       "tcp",
 		Address:       addr,
-		Engine:        engine,
+		Engine:        eng,
 		Loops:         c.Int("loops"),
 		ReadSize:      c.Int("read-size"),
 		MaxBuffer:     maxBuffer,
@@ -118,7 +119,7 @@ func serve(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 	fmt.Fprintln(out, "Listening at", srv.Addr())
-	if cfg.Engine == server.Gnet {
+	if cfg.Engine == engine.Gnet {
 		if m := srv.Config().MaxMemory; m == server.NoLimit {
 			logger.Info("buffer memory: no limit (--max-memory 0)")
 		} else {
