@@ -5,41 +5,12 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"strconv"
-	"strings"
+	"os/exec"
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/engine"
 )
-
-// Mode is how each connection talks to the server.
-type Mode string
-
-const (
-	// PingPong writes one message and waits for its whole reply before the
-	// next, like the blocking client.
-	PingPong Mode = "pingpong"
-	// Stream writes continuously and reads concurrently: whenever the
-	// socket takes more (Config.Window 0), or with at most Config.Window
-	// bytes unacknowledged per connection.
-	Stream Mode = "stream"
-	// Slow connections each write Config.SlowBytes with a receive buffer
-	// of SlowRecvBuffer, read nothing, and hold the connection until the
-	// run ends: the clients a server must not let pile up its memory or
-	// starve the others. Result.Slow says how much the server took. It
-	// always runs on goroutines, whatever Config.Generator says.
-	Slow Mode = "slow"
-)
-
-// ParseMode turns a name into a Mode.
-func ParseMode(name string) (Mode, error) {
-	switch m := Mode(name); m {
-	case PingPong, Stream, Slow:
-		return m, nil
-	}
-	return "", fmt.Errorf("load: unknown mode %q (want %q, %q or %q)", name, PingPong, Stream, Slow)
-}
 
 // DefaultGenerator is the generator that spent less CPU per message when
 // both were measured against the goroutine engine here (2 shared cores,
@@ -78,14 +49,6 @@ const (
 	// MaxWorkers bounds Config.Workers, set or automatic: every worker is a
 	// process, and a typo must not fork thousands of them.
 	MaxWorkers = 64
-	// PortsPerSource is how many connections automatic source addressing
-	// puts on one source address towards one server port: the ephemeral
-	// range here (32768-60999) holds about 28,000, less a margin for
-	// sockets still in TIME_WAIT from earlier runs.
-	PortsPerSource = 25000
-	// MaxSourceAddrs is how many 127.0.0.x source addresses automatic
-	// source addressing may use (127.0.0.1 to 127.0.0.254).
-	MaxSourceAddrs = 254
 )
 
 // Config configures a load run. The zero value drives 1000 pingpong
@@ -109,7 +72,7 @@ type Config struct {
 	Duration time.Duration `json:"duration_ns"`
 	// Warmup is traffic before the measured time that is not measured.
 	Warmup time.Duration `json:"warmup_ns"`
-	// Mode is PingPong (the default) or Stream.
+	// Mode is PingPong (the default), Stream or Slow.
 	Mode Mode `json:"mode"`
 	// Size is the bytes per message; 0 means DefaultSize, the 16 bytes of
 	// codec.Message. A message is codec.Message repeated or cut to Size.
@@ -173,28 +136,10 @@ type Config struct {
 	firstConn int
 }
 
-// Progress is what Config.Progress is told while a run goes on.
-type Progress struct {
-	Phase     Phase         // where the run is
-	Conns     int           // connections asked for
-	Connected int           // established so far
-	Failed    int           // dials failed so far
-	Messages  uint64        // messages completed since traffic started, warm-up included
-	Elapsed   time.Duration // time in this phase
-	Total     time.Duration // length of this phase, 0 if unknown
-}
-
-// Phase is a stage of a run.
-type Phase string
-
-// The phases of a run, in order.
-const (
-	PhaseConnect Phase = "connect"
-	PhaseWait    Phase = "wait" // connected, waiting for Config.StartAt
-	PhaseWarmup  Phase = "warmup"
-	PhaseRun     Phase = "run"
-	PhaseDrain   Phase = "drain"
-)
+// WorkerCommand makes the command of one worker process: typically this same
+// binary with a hidden flag that makes it call ServeWorker with its standard
+// input and output. Run sets the command's Stdin, Stdout and Stderr.
+type WorkerCommand func() *exec.Cmd
 
 // withDefaults returns c with its zero fields filled in, or an error for a
 // value that cannot work.
@@ -226,11 +171,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Conns < 0 {
 		return c, fmt.Errorf("load: conns must be positive, got %d", c.Conns)
 	}
-	if !c.Shard.IsZero() {
-		if err := c.Shard.apply(&c); err != nil {
-			return c, err
-		}
-		c.shard, c.Shard = c.Shard, Shard{}
+	if err := c.applyShard(); err != nil {
+		return c, err
 	}
 	if !(c.ConnectRate >= 0) || math.IsInf(c.ConnectRate, 0) { // NaN fails >= too
 		return c, fmt.Errorf("load: connect rate must be a number from 0 up, got %g", c.ConnectRate)
@@ -314,6 +256,25 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// applyShard narrows c, a whole test's configuration, to Shard's part, and
+// moves Shard to shard so that it is applied once.
+func (c *Config) applyShard() error {
+	s := c.Shard
+	if s.IsZero() {
+		return nil
+	}
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("load: shard: %w", err)
+	}
+	if c.Conns < s.Count {
+		return fmt.Errorf("load: %d connections over %d shards: each shard needs at least one", c.Conns, s.Count)
+	}
+	c.firstConn, c.Conns = s.share(c.Conns)
+	c.ConnectRate /= float64(s.Count)
+	c.shard, c.Shard = s, Shard{}
+	return nil
+}
+
 // streamWindow is Result.Window: the stream window, 0 in other modes.
 func (c *Config) streamWindow() int {
 	if c.Mode != Stream {
@@ -324,59 +285,3 @@ func (c *Config) streamWindow() int {
 
 // target is the Result's description of where the load went.
 func (c *Config) target() string { return c.Network + " " + c.Address }
-
-// autoSourceAddrs is nil (the kernel's choice) up to PortsPerSource
-// connections; past it, towards an IPv4 loopback server, it is the first
-// 127.0.0.x addresses that hold conns at PortsPerSource each.
-func autoSourceAddrs(network, address string, conns int) ([]netip.Addr, error) {
-	if network == "unix" || conns <= PortsPerSource {
-		return nil, nil
-	}
-	host, _, _ := net.SplitHostPort(address)
-	ip, err := netip.ParseAddr(host)
-	if err != nil || !ip.Unmap().Is4() || !ip.IsLoopback() {
-		return nil, fmt.Errorf("load: %d connections to one server port need more than one source address; "+
-			"automatic source addresses (127.0.0.x) only reach an IPv4 loopback server, give them with source addresses", conns)
-	}
-	n := (conns + PortsPerSource - 1) / PortsPerSource
-	if n > MaxSourceAddrs {
-		return nil, fmt.Errorf("load: %d connections need %d source addresses, more than the %d of 127.0.0.1-254", conns, n, MaxSourceAddrs)
-	}
-	return LoopbackSourceAddrs(n), nil
-}
-
-// LoopbackSourceAddrs is 127.0.0.1 to 127.0.0.n.
-func LoopbackSourceAddrs(n int) []netip.Addr {
-	addrs := make([]netip.Addr, n)
-	for i := range addrs {
-		addrs[i] = netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
-	}
-	return addrs
-}
-
-// ParseSourceAddrs reads a count (0 = automatic, N = 127.0.0.1 to
-// 127.0.0.N) or a comma-separated list of IP addresses.
-func ParseSourceAddrs(s string) ([]netip.Addr, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	if n, err := strconv.Atoi(s); err == nil {
-		if n < 0 || n > MaxSourceAddrs {
-			return nil, fmt.Errorf("load: source address count must be 0 to %d, got %d", MaxSourceAddrs, n)
-		}
-		if n == 0 {
-			return nil, nil
-		}
-		return LoopbackSourceAddrs(n), nil
-	}
-	var addrs []netip.Addr
-	for _, f := range strings.Split(s, ",") {
-		a, err := netip.ParseAddr(strings.TrimSpace(f))
-		if err != nil {
-			return nil, fmt.Errorf("load: source address %q: want a count or a list of IP addresses", f)
-		}
-		addrs = append(addrs, a)
-	}
-	return addrs, nil
-}

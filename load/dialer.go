@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -11,9 +10,6 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
-
-// errCancelled marks dials that the run's cancellation stopped.
-var errCancelled = errors.New("load: cancelled")
 
 // dialer establishes a run's connections: at most Config.DialsInFlight at a
 // time, no faster than Config.ConnectRate, each from its source address.

@@ -21,7 +21,7 @@ import (
 // goroutine, in gnet's callbacks or in tasks given to EventLoop.Execute.
 type gnetGenerator struct {
 	gnet.BuiltinEventEngine
-	r      *run
+	r      *runState
 	client *gnet.Client
 
 	mu    sync.Mutex
@@ -56,7 +56,7 @@ type gnetConn struct {
 	// lowat is the SO_RCVLOWAT last set on the socket (0: the kernel's 1).
 	lowat int
 	// done is set once the connection has drained or failed (and
-	// run.finish was called for it); a failed one is also dead.
+	// runState.finish was called for it); a failed one is also dead.
 	done, dead bool
 }
 
@@ -69,7 +69,7 @@ func (quietLogger) Warnf(string, ...any)  {}
 func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(string, ...any) {}
 
-func newGnetGenerator(r *run) (*gnetGenerator, error) {
+func newGnetGenerator(r *runState) (*gnetGenerator, error) {
 	g := &gnetGenerator{r: r, loops: map[gnet.EventLoop]*gnetLoop{}, tickQuit: make(chan struct{})}
 	// A tenth of Timeout, between 10 ms and 1 s: each look walks every
 	// connection of the loop, a cache miss or two each.
@@ -327,18 +327,11 @@ func (g *gnetGenerator) OnTraffic(c gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// streamLowat is how many bytes a stream connection without a window lets
-// queue before the kernel wakes its loop. A goroutine-engine server writes
-// a KiB at a time, and a loop woken for each KiB spent 10 times the CPU per
-// byte it spent against the gnet engine and became the bottleneck.
-const streamLowat = 16 << 10
-
-// setLowat keeps the socket's SO_RCVLOWAT at streamLowat, or at what gc is
-// owed if less, so that the last bytes owed still wake the loop. It costs a
-// system call only when the value changes: while owed more than
-// streamLowat, never.
+// setLowat keeps the socket's SO_RCVLOWAT at ledger.rcvLowat, so that the
+// last bytes owed still wake the loop. It costs a system call only when the
+// value changes: while owed more than streamLowat, never.
 func (g *gnetGenerator) setLowat(gc *gnetConn) {
-	want := int(min(uint64(streamLowat), max(gc.owed(), 1)))
+	want := gc.rcvLowat()
 	if want == max(gc.lowat, 1) {
 		return
 	}

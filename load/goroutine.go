@@ -13,8 +13,8 @@ import (
 // mode, a writer and a reader), paced by a timer per connection. It is the
 // conventional way, kept to measure the event-driven one against.
 type goroutineGenerator struct {
-	r      *run
-	shards []*shard
+	r      *runState
+	shards []*tallyShard
 	begin  chan struct{} // closed by start
 	halt   chan struct{} // closed by drain
 	wg     sync.WaitGroup
@@ -23,9 +23,10 @@ type goroutineGenerator struct {
 	conns []*goConn
 }
 
-// shard is a tally shared by the connections i with i%len(shards) equal:
-// one histogram per connection would cost more memory than the connection.
-type shard struct {
+// tallyShard is a tally shared by the connections i with i%len(shards)
+// equal: one histogram per connection would cost more memory than the
+// connection.
+type tallyShard struct {
 	mu sync.Mutex
 	t  *tally
 }
@@ -34,7 +35,7 @@ type shard struct {
 type goConn struct {
 	c  net.Conn
 	i  int
-	sh *shard
+	sh *tallyShard
 	// forced is set when stop closes the connection: the read that then
 	// fails is a timeout, not the connection's own error.
 	forced atomic.Bool
@@ -50,10 +51,10 @@ type goConn struct {
 	lowat      int // SO_RCVLOWAT last set (0: the kernel's 1)
 }
 
-func newGoroutineGenerator(r *run) *goroutineGenerator {
+func newGoroutineGenerator(r *runState) *goroutineGenerator {
 	g := &goroutineGenerator{r: r, begin: make(chan struct{}), halt: make(chan struct{})}
 	for range 64 {
-		g.shards = append(g.shards, &shard{t: newTally()})
+		g.shards = append(g.shards, &tallyShard{t: newTally()})
 	}
 	return g
 }
@@ -259,14 +260,14 @@ func (g *goroutineGenerator) readOwed(gc *goConn, buf []byte) bool {
 	}
 }
 
-// setLowat keeps the socket's SO_RCVLOWAT at streamLowat, or at what gc is
-// owed if less (see gnetGenerator.setLowat): the reader, parked by Go's
+// setLowat keeps the socket's SO_RCVLOWAT at ledger.rcvLowat (see
+// gnetGenerator.setLowat): the reader, parked by Go's
 // poller after an empty read, wakes for 16 KiB rather than for each KiB a
 // goroutine-engine server writes. Only the reader makes owed smaller, so
 // what it sets here stays at most what is owed until its next read. The
 // caller holds gc.mu.
 func (g *goroutineGenerator) setLowat(gc *goConn) {
-	want := int(min(uint64(streamLowat), max(gc.ledger.owed(), 1)))
+	want := gc.ledger.rcvLowat()
 	if want == max(gc.lowat, 1) {
 		return
 	}

@@ -76,6 +76,16 @@ func MergeHistograms(hs ...*hdr.Histogram) (*hdr.Histogram, error) {
 	return hdr.Import(sum), nil
 }
 
+// Latency summarises a latency distribution in microseconds.
+type Latency struct {
+	Mean float64 `json:"mean_us"`
+	P50  float64 `json:"p50_us"`
+	P90  float64 `json:"p90_us"`
+	P99  float64 `json:"p99_us"`
+	P999 float64 `json:"p99_9_us"`
+	Max  float64 `json:"max_us"`
+}
+
 // summarize is h's distribution in microseconds.
 func summarize(h *hdr.Histogram) Latency {
 	if h.TotalCount() == 0 {

@@ -33,7 +33,7 @@ func (l *ledger) owed() uint64 { return l.sent - l.recv }
 // least half of it has come back, so that writes are few and large; a
 // stream without a window may write a chunk while owed less than
 // MaxInFlight, and the generator writes it when the socket takes more.
-func (l *ledger) room(r *run) int {
+func (l *ledger) room(r *runState) int {
 	owed := l.owed()
 	if r.cfg.Mode == PingPong {
 		if owed == 0 {
@@ -57,7 +57,7 @@ func (l *ledger) room(r *run) int {
 // next is how many messages to write now, paced, at most room, and when the
 // last of them was due: 0 means wait (for bytes back, or for the pacer if
 // due is later than at).
-func (l *ledger) next(r *run, at int64) (int, int64) {
+func (l *ledger) next(r *runState, at int64) (int, int64) {
 	room := l.room(r)
 	if room == 0 || !r.sending() {
 		return 0, 0
@@ -68,7 +68,7 @@ func (l *ledger) next(r *run, at int64) (int, int64) {
 // wrote records n messages written at at, the last of them intended for
 // intended (see pacer.take). Call it just before writing, so that the reply
 // cannot be read before its send time is known.
-func (l *ledger) wrote(r *run, n int, at, intended int64) {
+func (l *ledger) wrote(r *runState, n int, at, intended int64) {
 	if l.owed() == 0 {
 		l.since = at
 	}
@@ -84,7 +84,7 @@ func (l *ledger) wrote(r *run, n int, at, intended int64) {
 // whose last byte it completes in t's histograms. It returns the messages
 // it completed, and false if b is not what was owed (nothing is recorded
 // then).
-func (l *ledger) received(r *run, b []byte, at int64, t *tally) (int, bool) {
+func (l *ledger) received(r *runState, b []byte, at int64, t *tally) (int, bool) {
 	if uint64(len(b)) > l.owed() || !r.pay.check(l.recv, b) {
 		return 0, false
 	}
@@ -109,9 +109,20 @@ func (l *ledger) received(r *run, b []byte, at int64, t *tally) (int, bool) {
 }
 
 // overdue reports whether bytes owed have made no progress for Timeout.
-func (l *ledger) overdue(r *run, at int64) bool {
+func (l *ledger) overdue(r *runState, at int64) bool {
 	return l.owed() > 0 && at-l.since > int64(r.cfg.Timeout)
 }
+
+// streamLowat is how many bytes a stream connection without a window lets
+// queue before the kernel wakes its loop. A goroutine-engine server writes
+// a KiB at a time, and a loop woken for each KiB spent 10 times the CPU per
+// byte it spent against the gnet engine and became the bottleneck.
+const streamLowat = 16 << 10
+
+// rcvLowat is the SO_RCVLOWAT a stream connection without a window keeps on
+// its socket: streamLowat, or what it is owed if less (at least 1), so that
+// the last bytes owed still wake its reader.
+func (l *ledger) rcvLowat() int { return int(min(uint64(streamLowat), max(l.owed(), 1))) }
 
 // addTo adds the measured counts to t.
 func (l *ledger) addTo(t *tally) {

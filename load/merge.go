@@ -48,15 +48,7 @@ type ShardSummary struct {
 }
 
 // Failed reports whether the shard counted any error or failed dial.
-func (s ShardSummary) Failed() bool { return sum(s.Errors)+sum(s.DialFailed) > 0 }
-
-func sum(m map[string]uint64) uint64 {
-	var n uint64
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
+func (s ShardSummary) Failed() bool { return sumCounts(s.Errors)+sumCounts(s.DialFailed) > 0 }
 
 // Problems lists, one line each, what makes the merged run not clean: a
 // shard with errors or failed dials, a missing shard, a late shard.
@@ -68,7 +60,7 @@ func (m *Merged) Problems() []string {
 			name = "shard " + s.Shard + " (" + s.Source + ")"
 		}
 		if s.Failed() {
-			p = append(p, fmt.Sprintf("%s: %d errors, %d failed connections", name, sum(s.Errors), sum(s.DialFailed)))
+			p = append(p, fmt.Sprintf("%s: %d errors, %d failed connections", name, sumCounts(s.Errors), sumCounts(s.DialFailed)))
 		}
 		if s.Late {
 			p = append(p, fmt.Sprintf("%s: started its window %s late", name, s.StartSkew))

@@ -58,19 +58,6 @@ func shardsLine(m *Merged) string {
 	return line
 }
 
-// skewText shows a skew to a tenth of a millisecond, with its sign.
-func skewText(d time.Duration) string {
-	return fmt.Sprintf("%+.1fms", float64(d)/float64(time.Millisecond))
-}
-
-// lateText marks a window that could not start on time.
-func lateText(late bool) string {
-	if late {
-		return ", LATE: not connected in time"
-	}
-	return ""
-}
-
 // NewMergedJSONReporter writes m as one JSON object on one line: the
 // merged Result's fields, with the shards beside them.
 func NewMergedJSONReporter(m *Merged) Reporter {

@@ -102,6 +102,19 @@ func windowText(r *Result) string {
 	return fmt.Sprintf(", window %d B", r.Window)
 }
 
+// skewText shows a skew to a tenth of a millisecond, with its sign.
+func skewText(d time.Duration) string {
+	return fmt.Sprintf("%+.1fms", float64(d)/float64(time.Millisecond))
+}
+
+// lateText marks a window that could not start on time.
+func lateText(late bool) string {
+	if late {
+		return ", LATE: not connected in time"
+	}
+	return ""
+}
+
 func rateText(rate float64) string {
 	if rate <= 0 {
 		return "uncapped"

@@ -1,26 +1,10 @@
-// Package load drives many connections at an uppercase echo server and
-// measures what it sees: connection set-up, throughput, round-trip latency
-// from an HDR histogram, errors by kind, and the generator's own CPU cost.
-//
-// Run dials Config.Conns connections, runs traffic for Config.Warmup
-// (unmeasured) and Config.Duration (measured), drains what is still owed
-// and returns a Result; NewTextReporter and NewJSONReporter render it. Every
-// byte back is checked against the uppercase of what was sent, and every
-// failure is counted by kind in Result.Errors, never dropped.
-//
-// A run that needs more open files than one process may hold is split over
-// worker processes (Config.WorkerCommand, ServeWorker) that start their
-// traffic together and whose results Merge adds up exactly, histograms
-// included.
-//
-// In pingpong over loopback TCP about nine tenths of the generator's CPU is
-// the kernel's work for one write and one read a message, the same work the
-// server does: a generator cannot spend much less per message than the
-// server it drives, so compare Result.GeneratorCPUPerMsg with the server's
-// before reading a pingpong throughput as the server's.
 package load
 
-import "time"
+import (
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
 
 // Result is what one load run measured. It is the JSON that `upcase-gnet load
 // --json` prints and that worker processes hand back to be merged; compare
@@ -103,16 +87,6 @@ type Result struct {
 	Late bool `json:"late,omitempty"`
 }
 
-// Latency summarises a latency distribution in microseconds.
-type Latency struct {
-	Mean float64 `json:"mean_us"`
-	P50  float64 `json:"p50_us"`
-	P90  float64 `json:"p90_us"`
-	P99  float64 `json:"p99_us"`
-	P999 float64 `json:"p99_9_us"`
-	Max  float64 `json:"max_us"`
-}
-
 // SlowResult is what the connections of a Slow run sent to a server they
 // never read from.
 type SlowResult struct {
@@ -130,4 +104,91 @@ type SlowResult struct {
 	// LastWrite is when, after traffic started, the last byte was written
 	// by any connection: how long the server kept taking bytes.
 	LastWrite time.Duration `json:"last_write_ns"`
+}
+
+// setConnectLatency sets the connect percentiles from h.
+func (r *Result) setConnectLatency(h *hdr.Histogram) {
+	c := summarize(h)
+	r.ConnectP50, r.ConnectP99 = c.P50, c.P99
+}
+
+// fill fills in the measured totals of r from the tallies, the window and
+// the CPU used.
+func (r *Result) fill(ts []*tally, window time.Duration, cpu time.Duration) error {
+	hs := make([]*hdr.Histogram, 0, len(ts))
+	us := make([]*hdr.Histogram, 0, len(ts))
+	for _, t := range ts {
+		r.Messages += t.messages
+		r.BytesSent += t.bytesSent
+		r.BytesReceived += t.bytesReceived
+		hs = append(hs, t.hist)
+		us = append(us, t.histSent)
+	}
+	r.Duration = window
+	r.GeneratorCPU = cpu
+	if err := r.setLatency(hs, us); err != nil {
+		return err
+	}
+	r.rates()
+	return nil
+}
+
+// setLatency merges the corrected (hs) and uncorrected (us) histograms into
+// Histogram, HistogramUncorrected and their summaries.
+func (r *Result) setLatency(hs, us []*hdr.Histogram) error {
+	h, err := MergeHistograms(hs...)
+	if err != nil {
+		return err
+	}
+	if r.Histogram, err = EncodeHistogram(h); err != nil {
+		return err
+	}
+	r.Latency = summarize(h)
+	if h, err = MergeHistograms(us...); err != nil {
+		return err
+	}
+	if r.HistogramUncorrected, err = EncodeHistogram(h); err != nil {
+		return err
+	}
+	r.LatencyUncorrected = summarize(h)
+	return nil
+}
+
+// rates derives the per-second and per-message figures from the totals.
+func (r *Result) rates() {
+	r.MessagesPerS, r.MBPerSOut, r.MBPerSIn, r.GeneratorCPUPerMsg = 0, 0, 0, 0
+	if s := r.Duration.Seconds(); s > 0 {
+		r.MessagesPerS = float64(r.Messages) / s
+		r.MBPerSOut = float64(r.BytesSent) / s / 1e6
+		r.MBPerSIn = float64(r.BytesReceived) / s / 1e6
+	}
+	if r.Messages > 0 {
+		r.GeneratorCPUPerMsg = float64(r.GeneratorCPU.Nanoseconds()) / 1e3 / float64(r.Messages)
+	}
+}
+
+// ErrorCount is the errors of every kind added up.
+func (r *Result) ErrorCount() uint64 { return sumCounts(r.Errors) }
+
+// FailedDials is the dials that failed, for every reason.
+func (r *Result) FailedDials() uint64 { return sumCounts(r.ConnectFailed) }
+
+// sumCounts adds up counts by kind, such as Result.Errors.
+func sumCounts(m map[string]uint64) uint64 {
+	var n uint64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// setStart records when the measured window started, and how far that was
+// from Config.StartAt.
+func (r *Result) setStart(cfg *Config, started time.Time, late bool) {
+	r.WindowStart = started.Round(0).UTC()
+	if !cfg.StartAt.IsZero() {
+		r.StartAt = cfg.StartAt.UTC()
+		r.StartSkew = r.WindowStart.Sub(r.StartAt)
+		r.Late = late
+	}
 }

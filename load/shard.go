@@ -92,16 +92,3 @@ func (s Shard) share(n int) (first, count int) {
 	}
 	return first, count
 }
-
-// apply narrows c, a whole test's configuration, to this shard's part.
-func (s Shard) apply(c *Config) error {
-	if err := s.validate(); err != nil {
-		return fmt.Errorf("load: shard: %w", err)
-	}
-	if c.Conns < s.Count {
-		return fmt.Errorf("load: %d connections over %d shards: each shard needs at least one", c.Conns, s.Count)
-	}
-	c.firstConn, c.Conns = s.share(c.Conns)
-	c.ConnectRate /= float64(s.Count)
-	return nil
-}

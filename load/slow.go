@@ -19,7 +19,7 @@ const SlowRecvBuffer = 4 << 10
 // its connection until the run ends. A goroutine per connection is enough:
 // the point is the server's side, not the generator's speed.
 type slowGenerator struct {
-	r     *run
+	r     *runState
 	chunk []byte
 	begin chan struct{} // closed by start
 	halt  chan struct{} // closed by drain
@@ -37,7 +37,7 @@ type slowConn struct {
 	complete atomic.Bool
 }
 
-func newSlowGenerator(r *run) *slowGenerator {
+func newSlowGenerator(r *runState) *slowGenerator {
 	return &slowGenerator{
 		r:     r,
 		chunk: newPayload(len(slowMessage), 64<<10).messages(64 << 10 / len(slowMessage)),

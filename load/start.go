@@ -45,28 +45,3 @@ func (p startPlan) windowEnd(started time.Time, d time.Duration) time.Time {
 	}
 	return p.endAt
 }
-
-// setStart records when the measured window started, and how far that was
-// from Config.StartAt.
-func (r *Result) setStart(cfg *Config, started time.Time, late bool) {
-	r.WindowStart = started.Round(0).UTC()
-	if !cfg.StartAt.IsZero() {
-		r.StartAt = cfg.StartAt.UTC()
-		r.StartSkew = r.WindowStart.Sub(r.StartAt)
-		r.Late = late
-	}
-}
-
-// mergeStart folds the start of another process's window into r's: the
-// earliest start, the worst skew, late if any was.
-func (r *Result) mergeStart(o *Result) {
-	if r.WindowStart.IsZero() || (!o.WindowStart.IsZero() && o.WindowStart.Before(r.WindowStart)) {
-		r.WindowStart = o.WindowStart
-	}
-	if abs(o.StartSkew) > abs(r.StartSkew) {
-		r.StartSkew = o.StartSkew
-	}
-	r.Late = r.Late || o.Late
-}
-
-func abs(d time.Duration) time.Duration { return max(d, -d) }

@@ -13,11 +13,6 @@ import (
 	"time"
 )
 
-// WorkerCommand makes the command of one worker process: typically this same
-// binary with a hidden flag that makes it call ServeWorker with its standard
-// input and output. Run sets the command's Stdin, Stdout and Stderr.
-type WorkerCommand func() *exec.Cmd
-
 // The worker protocol, one JSON value a line:
 //
 //	parent -> worker stdin:  workerJob, then later "go" (start traffic) or
@@ -294,38 +289,21 @@ func (w *worker) failure() error {
 // startWorkerProgress reports the workers' progress, summed, through
 // cfg.Progress; the function it returns stops it.
 func startWorkerProgress(cfg Config, ws []*worker) func() {
-	if cfg.Progress == nil {
-		return func() {}
-	}
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
+	return reportProgress(&cfg, func() (Progress, bool) {
+		p := Progress{Conns: cfg.Conns}
+		for i, w := range ws {
+			w.mu.Lock()
+			wp := w.progress
+			w.mu.Unlock()
+			if i == 0 {
+				p.Phase, p.Elapsed, p.Total = wp.Phase, wp.Elapsed, wp.Total
 			}
-			p := Progress{Conns: cfg.Conns}
-			for i, w := range ws {
-				w.mu.Lock()
-				wp := w.progress
-				w.mu.Unlock()
-				if i == 0 {
-					p.Phase, p.Elapsed, p.Total = wp.Phase, wp.Elapsed, wp.Total
-				}
-				p.Connected += wp.Connected
-				p.Failed += wp.Failed
-				p.Messages += wp.Messages
-			}
-			if p.Phase != "" {
-				cfg.Progress(p)
-			}
+			p.Connected += wp.Connected
+			p.Failed += wp.Failed
+			p.Messages += wp.Messages
 		}
-	}()
-	return func() { close(quit); <-done }
+		return p, p.Phase != ""
+	})
 }
 
 // tailBuffer keeps the last 4 KiB written to it: a worker's last words.
