@@ -44,7 +44,7 @@ const (
 	// MaxSlowBytes bounds Config.SlowBytes.
 	MaxSlowBytes = 1 << 30
 
-	// MaxSize bounds Config.Size.
+	// MaxSize bounds Config.Size and Config.Window.
 	MaxSize = 16 << 20
 	// MaxWorkers bounds Config.Workers, set or automatic: every worker is a
 	// process, and a typo must not fork thousands of them.
@@ -82,7 +82,7 @@ type Config struct {
 	// Window bounds the bytes a stream connection has written but not yet
 	// had back, refilled once half of it is back; 0 means no window: write
 	// whenever the socket takes more, what common stream benchmarks do, up
-	// to MaxInFlight. It is raised to Size if smaller.
+	// to MaxInFlight. It is raised to Size if smaller, and at most MaxSize.
 	Window int `json:"window_bytes"`
 	// SlowBytes is what each Slow connection sends; 0 means
 	// DefaultSlowBytes.
@@ -142,7 +142,8 @@ type Config struct {
 type WorkerCommand func() *exec.Cmd
 
 // withDefaults returns c with its zero fields filled in, or an error for a
-// value that cannot work.
+// value that cannot work: a *FieldError when one field's value is wrong
+// whatever the others hold. It is the one place a Config is checked.
 func (c Config) withDefaults() (Config, error) {
 	if c.Network == "" {
 		c.Network = "tcp"
@@ -160,7 +161,7 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("load: a unix socket needs a path")
 		}
 		if len(c.SourceAddrs) > 0 {
-			return c, fmt.Errorf("load: source addresses need a TCP server")
+			return c, badField("SourceAddrs", "source addresses", "cannot be used with a unix socket")
 		}
 	default:
 		return c, fmt.Errorf("load: unsupported network %q", c.Network)
@@ -169,25 +170,36 @@ func (c Config) withDefaults() (Config, error) {
 		c.Conns = DefaultConns
 	}
 	if c.Conns < 0 {
-		return c, fmt.Errorf("load: conns must be positive, got %d", c.Conns)
+		return c, badField("Conns", "conns", "must be positive, got %d", c.Conns)
 	}
 	if err := c.applyShard(); err != nil {
 		return c, err
 	}
 	if !(c.ConnectRate >= 0) || math.IsInf(c.ConnectRate, 0) { // NaN fails >= too
-		return c, fmt.Errorf("load: connect rate must be a number from 0 up, got %g", c.ConnectRate)
+		return c, badField("ConnectRate", "connect rate", "must be a number from 0 up, got %g", c.ConnectRate)
 	}
 	if c.DialsInFlight == 0 {
 		c.DialsInFlight = DefaultDialsInFlight
 	}
 	if c.DialsInFlight < 0 {
-		return c, fmt.Errorf("load: dials in flight must be positive, got %d", c.DialsInFlight)
+		return c, badField("DialsInFlight", "dials in flight", "must be positive, got %d", c.DialsInFlight)
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
 	}
-	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.DialTimeout < 0 || c.DrainTimeout < 0 {
-		return c, fmt.Errorf("load: durations must not be negative")
+	for _, d := range []struct {
+		field, name string
+		d           time.Duration
+	}{
+		{"Duration", "duration", c.Duration},
+		{"Warmup", "warmup", c.Warmup},
+		{"Timeout", "timeout", c.Timeout},
+		{"DialTimeout", "dial timeout", c.DialTimeout},
+		{"DrainTimeout", "drain timeout", c.DrainTimeout},
+	} {
+		if d.d < 0 {
+			return c, badField(d.field, d.name, "must not be negative, got %v", d.d)
+		}
 	}
 	if c.Mode == "" {
 		c.Mode = PingPong
@@ -199,13 +211,13 @@ func (c Config) withDefaults() (Config, error) {
 		c.Size = DefaultSize
 	}
 	if c.Size < 1 || c.Size > MaxSize {
-		return c, fmt.Errorf("load: size must be 1 to %d bytes, got %d", MaxSize, c.Size)
+		return c, badField("Size", "size", "must be 1 to %d bytes, got %d", MaxSize, c.Size)
 	}
 	if !(c.Rate >= 0) || math.IsInf(c.Rate, 0) {
-		return c, fmt.Errorf("load: rate must be a number from 0 up, got %g", c.Rate)
+		return c, badField("Rate", "rate", "must be a number from 0 up, got %g", c.Rate)
 	}
-	if c.Window < 0 {
-		return c, fmt.Errorf("load: window must not be negative, got %d", c.Window)
+	if c.Window < 0 || c.Window > MaxSize {
+		return c, badField("Window", "window", "must be 0 to %d bytes, got %d", MaxSize, c.Window)
 	}
 	if c.Window > 0 {
 		c.Window = max(c.Window, c.Size)
@@ -214,7 +226,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.SlowBytes = DefaultSlowBytes
 	}
 	if c.SlowBytes < 0 || c.SlowBytes > MaxSlowBytes {
-		return c, fmt.Errorf("load: slow bytes must be 1 to %d, got %d", int64(MaxSlowBytes), c.SlowBytes)
+		return c, badField("SlowBytes", "slow bytes", "must be 1 to %d bytes, got %d", int64(MaxSlowBytes), c.SlowBytes)
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
@@ -229,19 +241,19 @@ func (c Config) withDefaults() (Config, error) {
 		c.Generator = DefaultGenerator
 	}
 	if _, err := engine.Parse(string(c.Generator)); err != nil {
-		return c, fmt.Errorf("load: generator: %w", err)
+		return c, badField("Generator", "generator", "must name an engine: %v", err)
 	}
 	if c.Mode == Slow {
 		c.Generator = engine.Goroutine
 	}
 	if c.Loops < 0 {
-		return c, fmt.Errorf("load: loops must not be negative, got %d", c.Loops)
+		return c, badField("Loops", "loops", "must not be negative, got %d", c.Loops)
 	}
 	if c.Workers < 0 {
-		return c, fmt.Errorf("load: workers must not be negative, got %d", c.Workers)
+		return c, badField("Workers", "workers", "must not be negative, got %d", c.Workers)
 	}
 	if c.Workers > MaxWorkers {
-		return c, fmt.Errorf("load: workers must be at most %d, got %d", MaxWorkers, c.Workers)
+		return c, badField("Workers", "workers", "must be at most %d, got %d", MaxWorkers, c.Workers)
 	}
 	if per := ConnsPerProcess(c.DialsInFlight); c.Workers == 0 && c.Conns > MaxWorkers*per {
 		return c, fmt.Errorf("load: %d connections need more than %d workers of %d connections each", c.Conns, MaxWorkers, per)
@@ -267,7 +279,7 @@ func (c *Config) applyShard() error {
 		return fmt.Errorf("load: shard: %w", err)
 	}
 	if c.Conns < s.Count {
-		return fmt.Errorf("load: %d connections over %d shards: each shard needs at least one", c.Conns, s.Count)
+		return badField("Conns", "conns", "%d over %d shards: each shard needs at least one connection", c.Conns, s.Count)
 	}
 	c.firstConn, c.Conns = s.share(c.Conns)
 	c.ConnectRate /= float64(s.Count)

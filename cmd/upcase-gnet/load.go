@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -96,6 +96,10 @@ func runLoad(c *cli.Context) error {
 	}
 	res, err := load.Run(ctx, cfg)
 	bar.close() // Run calls Progress no more once it has returned
+	var bad *load.FieldError
+	if errors.As(err, &bad) {
+		return cli.Exit(flagError(bad), 2)
+	}
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
@@ -116,16 +120,38 @@ func runLoad(c *cli.Context) error {
 }
 
 // loadConfig turns the command line into a load.Config, or an error that
-// names the bad value.
+// names the bad value. It parses what flags spell (addresses, sizes, names,
+// times) and refuses a 0 that load.Config would read as its own default;
+// load checks every value when it runs (flagError).
 func loadConfig(c *cli.Context) (load.Config, error) {
 	cfg := load.Config{
 		Conns:       c.Int("conns"),
 		ConnectRate: c.Float64("connect-rate"),
 		Duration:    c.Duration("duration"),
 		Warmup:      c.Duration("warmup"),
+		Size:        int(c.Generic("size").(*sizeFlag).Bytes()),
 		Rate:        c.Float64("rate"),
+		Window:      int(c.Generic("window").(*sizeFlag).Bytes()),
+		SlowBytes:   c.Generic("slow-bytes").(*sizeFlag).Bytes(),
 		Timeout:     c.Duration("timeout"),
+		Generator:   engine.Name(c.String("generator")),
 		Workers:     c.Int("workers"),
+	}
+	// A flag's default is the flag's own; given as 0 here it would run
+	// load's default instead.
+	switch {
+	case cfg.Conns == 0:
+		return cfg, errors.New("load: --conns must be at least 1, got 0")
+	case cfg.Duration == 0:
+		return cfg, errors.New("load: --duration must be positive, got 0s")
+	case cfg.Timeout == 0:
+		return cfg, errors.New("load: --timeout must be positive, got 0s")
+	case cfg.Size == 0:
+		return cfg, errors.New("load: --size must be at least 1 byte, got 0")
+	case cfg.SlowBytes == 0:
+		return cfg, errors.New("load: --slow-bytes must be at least 1 byte, got 0")
+	case cfg.Generator == "":
+		return cfg, errors.New("load: --generator must name an engine, got none")
 	}
 	var err error
 	if p := c.String("unix"); p != "" {
@@ -133,48 +159,11 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 	} else if cfg.Address, err = joinHostPort(c.String("host"), c.Int("port")); err != nil {
 		return cfg, fmt.Errorf("load: %w", err)
 	}
-	switch {
-	case cfg.Conns < 1:
-		return cfg, fmt.Errorf("load: --conns must be at least 1, got %d", cfg.Conns)
-	case cfg.Duration <= 0:
-		return cfg, fmt.Errorf("load: --duration must be positive, got %v", cfg.Duration)
-	case cfg.Warmup < 0:
-		return cfg, fmt.Errorf("load: --warmup must not be negative, got %v", cfg.Warmup)
-	case cfg.Timeout <= 0:
-		return cfg, fmt.Errorf("load: --timeout must be positive, got %v", cfg.Timeout)
-	case !(cfg.ConnectRate >= 0) || math.IsInf(cfg.ConnectRate, 0):
-		return cfg, fmt.Errorf("load: --connect-rate must be a number from 0 up, got %g", cfg.ConnectRate)
-	case !(cfg.Rate >= 0) || math.IsInf(cfg.Rate, 0):
-		return cfg, fmt.Errorf("load: --rate must be a number from 0 up, got %g", cfg.Rate)
-	case cfg.Workers < 0:
-		return cfg, fmt.Errorf("load: --workers must not be negative, got %d", cfg.Workers)
-	case cfg.Workers > load.MaxWorkers:
-		return cfg, fmt.Errorf("load: --workers must be at most %d, got %d", load.MaxWorkers, cfg.Workers)
-	}
-	size := c.Generic("size").(*sizeFlag).Bytes()
-	if size < 1 || size > load.MaxSize {
-		return cfg, fmt.Errorf("load: --size must be 1 byte to %s, got %s", formatSize(load.MaxSize), formatSize(size))
-	}
-	cfg.Size = int(size)
-	window := c.Generic("window").(*sizeFlag).Bytes()
-	if window > load.MaxSize {
-		return cfg, fmt.Errorf("load: --window must be at most %s, got %s", formatSize(load.MaxSize), formatSize(window))
-	}
-	cfg.Window = int(window)
-	if cfg.SlowBytes = c.Generic("slow-bytes").(*sizeFlag).Bytes(); cfg.SlowBytes < 1 || cfg.SlowBytes > load.MaxSlowBytes {
-		return cfg, fmt.Errorf("load: --slow-bytes must be 1 byte to %s, got %s", formatSize(load.MaxSlowBytes), formatSize(cfg.SlowBytes))
-	}
 	if cfg.Mode, err = load.ParseMode(c.String("mode")); err != nil {
 		return cfg, err
 	}
-	if cfg.Generator, err = engine.Parse(c.String("generator")); err != nil {
-		return cfg, fmt.Errorf("load: --generator: %w", err)
-	}
 	if cfg.SourceAddrs, err = load.ParseSourceAddrs(c.String("source-addrs")); err != nil {
 		return cfg, err
-	}
-	if cfg.Network == "unix" && len(cfg.SourceAddrs) > 0 {
-		return cfg, fmt.Errorf("load: --source-addrs needs a TCP server, not --unix")
 	}
 	if s := c.String("shard"); s != "" {
 		cfg.Shard, err = load.ParseShard(s)
@@ -184,9 +173,6 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
-	if cfg.Shard.Count > cfg.Conns {
-		return cfg, fmt.Errorf("load: --conns %d over %d shards: each shard needs at least one connection", cfg.Conns, cfg.Shard.Count)
-	}
 	if s := c.String("start-at"); s != "" {
 		if cfg.StartAt, err = time.Parse(time.RFC3339, s); err != nil {
 			return cfg, fmt.Errorf("load: --start-at %q: want an RFC 3339 time such as 2026-11-29T15:00:00Z", s)
@@ -194,6 +180,32 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 	}
 	cfg.WorkerCommand = workerCommand
 	return cfg, nil
+}
+
+// loadFlags names the flag that sets each load.Config field that a flag
+// sets, for flagError.
+var loadFlags = map[string]string{
+	"Conns":       "conns",
+	"ConnectRate": "connect-rate",
+	"Duration":    "duration",
+	"Warmup":      "warmup",
+	"Size":        "size",
+	"Rate":        "rate",
+	"Window":      "window",
+	"SlowBytes":   "slow-bytes",
+	"Timeout":     "timeout",
+	"Generator":   "generator",
+	"Workers":     "workers",
+	"SourceAddrs": "source-addrs",
+}
+
+// flagError is load's complaint about a Config field, naming the flag that
+// set it: "load: --rate must be a number from 0 up, got NaN".
+func flagError(e *load.FieldError) string {
+	if f, ok := loadFlags[e.Field]; ok {
+		return "load: --" + f + " " + e.Problem
+	}
+	return e.Error()
 }
 
 // workerCommand re-runs this binary as a load worker.
