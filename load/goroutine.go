@@ -261,11 +261,10 @@ func (g *goroutineGenerator) readOwed(gc *goConn, buf []byte) bool {
 }
 
 // setLowat keeps the socket's SO_RCVLOWAT at ledger.rcvLowat (see
-// gnetGenerator.setLowat): the reader, parked by Go's
-// poller after an empty read, wakes for 16 KiB rather than for each KiB a
-// goroutine-engine server writes. Only the reader makes owed smaller, so
-// what it sets here stays at most what is owed until its next read. The
-// caller holds gc.mu.
+// gnetGenerator.setLowat): the reader, parked by Go's poller after an empty
+// read, wakes for 16 KiB rather than for each KiB a goroutine-engine server
+// writes. Only the reader makes owed smaller, so what it sets here stays at
+// most what is owed until its next read. The caller holds gc.mu.
 func (g *goroutineGenerator) setLowat(gc *goConn) {
 	want := gc.ledger.rcvLowat()
 	if want == max(gc.lowat, 1) {

@@ -6,9 +6,10 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// tally is what one event loop, or one shard of goroutines, measured. Its
-// plain fields belong to one goroutine at a time (an event loop, or whoever
-// holds the shard's lock); messagesSeen is read by the progress reporter.
+// tally is what one event loop, or one tallyShard of the goroutine
+// generator's connections, measured. Its plain fields belong to one
+// goroutine at a time (an event loop, or whoever holds the tallyShard's
+// lock); messagesSeen is read by the progress reporter.
 type tally struct {
 	hist          *hdr.Histogram // from the intended send time
 	histSent      *hdr.Histogram // from the actual send
