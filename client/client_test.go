@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +17,8 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/client"
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/servertest"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
@@ -30,87 +31,7 @@ const bigChunk = 64 << 10
 // server, on a free port, and stops it when the test ends.
 func startServer(t *testing.T, network, address string) net.Addr {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, server.Config{Network: network, Address: address, Engine: engine.Goroutine})
-	if err != nil {
-		cancel()
-		t.Fatalf("server.Start: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := srv.Wait(); err != nil {
-			t.Errorf("server.Wait: %v", err)
-		}
-	})
-	return srv.Addr()
-}
-
-// peer is a deliberately faulty server: a real TCP listener on a free port
-// whose handler misbehaves in one known way. When the test ends, the
-// handlers' context is cancelled and their connections are closed, which
-// ends handlers that block on either.
-func peer(t *testing.T, handle func(ctx context.Context, c *net.TCPConn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(ctx, c.(*net.TCPConn))
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
-
-// echo is the original server's loop with a hook that may alter each
-// uppercased block before it goes back; off is the block's stream offset.
-func echo(c net.Conn, alter func(b []byte, off int64) []byte) {
-	buf := make([]byte, codec.MaxRead)
-	var off int64
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			out := alter(codec.Upper(buf[:n]), off)
-			off += int64(n)
-			if _, err := c.Write(out); err != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
+	return servertest.Start(t, server.Config{Network: network, Address: address, Engine: engine.Goroutine}).Addr()
 }
 
 func TestSequential16Bytes(t *testing.T) {
@@ -266,7 +187,7 @@ func TestStallSequential(t *testing.T) {
 // the server stopped.
 func TestStallAfterCloseWrite(t *testing.T) {
 	t.Parallel()
-	addr := peer(t, func(ctx context.Context, c *net.TCPConn) {
+	addr := testkit.Peer(t, func(ctx context.Context, c *net.TCPConn) {
 		io.Copy(io.Discard, c)
 		<-ctx.Done()
 	})
@@ -286,8 +207,8 @@ func TestStallAfterCloseWrite(t *testing.T) {
 func TestMismatch(t *testing.T) {
 	t.Parallel()
 	const at = 1000 // inside a message and inside a 1024-byte block
-	addr := peer(t, func(_ context.Context, c *net.TCPConn) {
-		echo(c, func(b []byte, off int64) []byte {
+	addr := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
+		testkit.Echo(c, func(b []byte, off int64) []byte {
 			if off <= at && at < off+int64(len(b)) {
 				b[at-off] ^= 0x01
 			}
@@ -316,7 +237,7 @@ func TestMismatch(t *testing.T) {
 func TestShort(t *testing.T) {
 	t.Parallel()
 	// Reads everything, sends back half, closes.
-	addr := peer(t, func(_ context.Context, c *net.TCPConn) {
+	addr := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
 		b, _ := io.ReadAll(c)
 		c.Write(codec.Upper(b[:len(b)/2]))
 	})
@@ -332,7 +253,7 @@ func TestShort(t *testing.T) {
 
 func TestExtraData(t *testing.T) {
 	t.Parallel()
-	addr := peer(t, func(_ context.Context, c *net.TCPConn) {
+	addr := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
 		b, _ := io.ReadAll(c)
 		c.Write(append(codec.Upper(b), 'C'))
 	})
@@ -345,7 +266,7 @@ func TestExtraData(t *testing.T) {
 func TestReset(t *testing.T) {
 	t.Parallel()
 	// Reads one block, then resets the connection (SO_LINGER 0).
-	addr := peer(t, func(_ context.Context, c *net.TCPConn) {
+	addr := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
 		c.Read(make([]byte, codec.MaxRead))
 		c.SetLinger(0)
 		c.Close()
@@ -362,13 +283,7 @@ func TestReset(t *testing.T) {
 func TestRefused(t *testing.T) {
 	t.Parallel()
 	// A port that was just free: nothing listens there now.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, err = client.Run(context.Background(), client.Config{Address: addr, Bytes: 16})
+	_, err := client.Run(context.Background(), client.Config{Address: testkit.ClosedPort(t), Bytes: 16})
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("Run: %v; want connection refused", err)
 	}
@@ -381,7 +296,7 @@ func TestCancel(t *testing.T) {
 	// A peer that swallows everything: a gigabyte keeps the client busy.
 	// Cancelling once the peer holds the connection must end the run at
 	// once, long before the transfer or the stall timeout could.
-	addr := peer(t, func(_ context.Context, c *net.TCPConn) {
+	addr := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
 		cancel()
 		io.Copy(io.Discard, c)
 	})

@@ -10,25 +10,33 @@ import (
 	"time"
 )
 
+// runReal runs cfg with the real binary, its children real processes,
+// within timeout, and returns its report and log; it fails the test with
+// the log if Run fails.
+func runReal(t *testing.T, timeout time.Duration, cfg Config) (*Report, *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var log bytes.Buffer
+	cfg.Binary, cfg.Log = upcaseGnet(t), &log
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Run: %v\nlog:\n%s", err, log.String())
+	}
+	return rep, &log
+}
+
+// tiny is a comparison of one series, as short as still measures.
+func tiny(s Series) Config {
+	return Config{Series: []Series{s}, Duration: time.Second, Warmup: 200 * time.Millisecond}
+}
+
 // TestRunBothEngines runs a tiny series on both engines, each server and
 // the generator real child processes, and checks that both columns are
 // filled, nothing failed, and no child is left.
 func TestRunBothEngines(t *testing.T) {
 	t.Parallel()
-	bin := upcaseGnet(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var log bytes.Buffer
-	rep, err := Run(ctx, Config{
-		Binary:   bin,
-		Series:   []Series{{PingPong, 2}},
-		Duration: time.Second,
-		Warmup:   200 * time.Millisecond,
-		Log:      &log,
-	})
-	if err != nil {
-		t.Fatalf("Run: %v\nlog:\n%s", err, log.String())
-	}
+	rep, log := runReal(t, 60*time.Second, tiny(Series{PingPong, 2}))
 	if got, want := len(rep.Trials), 2; got != want {
 		t.Fatalf("%d trials, want %d", got, want)
 	}
@@ -176,21 +184,9 @@ func TestRunRefuses(t *testing.T) {
 // connection, each load a real child process.
 func TestRunSlow(t *testing.T) {
 	t.Parallel()
-	bin := upcaseGnet(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	var log bytes.Buffer
-	rep, err := Run(ctx, Config{
-		Binary:     bin,
-		Series:     []Series{{Slow, 2}},
-		Duration:   time.Second,
-		Warmup:     200 * time.Millisecond,
-		SlowSettle: 300 * time.Millisecond,
-		Log:        &log,
-	})
-	if err != nil {
-		t.Fatalf("Run: %v\nlog:\n%s", err, log.String())
-	}
+	cfg := tiny(Series{Slow, 2})
+	cfg.SlowSettle = 300 * time.Millisecond
+	rep, _ := runReal(t, 90*time.Second, cfg)
 	for _, tr := range rep.Trials {
 		if tr.Load == nil || tr.Beside == nil || tr.Beside.Slow == nil {
 			t.Fatalf("%s: measured load %v, slow load %v", tr.Engine, tr.Load, tr.Beside)

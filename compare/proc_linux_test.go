@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // The helper child: it touches helperMemory bytes, burns helperCPU of CPU
@@ -54,19 +56,8 @@ func procHelper() {
 
 func TestReadProcOfAChild(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=proc")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	child := testkit.StartChild(t, "^$", helperEnv+"=proc")
+	cmd, stdin, stdout := child.Cmd, child.Stdin, child.Stdout
 	t.Cleanup(func() {
 		stdin.Close()
 		cmd.Wait()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 var generators = []engine.Name{engine.Gnet, engine.Goroutine}
@@ -41,7 +42,7 @@ func mustRun(t *testing.T, cfg Config) *Result {
 
 func TestCleanRun(t *testing.T) {
 	t.Parallel()
-	addr := startPeer(t, upper)
+	addr := testkit.Peer(t, testkit.Upper)
 	for _, g := range generators {
 		for _, tc := range []struct {
 			mode   Mode
@@ -134,15 +135,15 @@ func TestFaultyPeer(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		p    peer
+		p    testkit.Handler
 		kind string
 	}{
-		{"flip", flipper, ErrMismatch},
-		{"close", closer, ErrShort},
-		{"reset", resetter, ErrReset},
-		{"mute", mute, ErrTimeout},
+		{"flip", testkit.Flipper, ErrMismatch},
+		{"close", testkit.Closer, ErrShort},
+		{"reset", testkit.Resetter, ErrReset},
+		{"mute", testkit.Mute, ErrTimeout},
 	} {
-		addr := startPeer(t, tc.p)
+		addr := testkit.Peer(t, tc.p)
 		for _, g := range generators {
 			for _, m := range []struct {
 				mode   Mode
@@ -179,10 +180,10 @@ func TestFaultyPeer(t *testing.T) {
 // TestRefused counts dials to a closed port by reason.
 func TestRefused(t *testing.T) {
 	t.Parallel()
-	addr := startPeer(t, upper)
+	addr := testkit.Peer(t, testkit.Upper)
 	// A port nothing listens on: bind one, note it, close it.
 	cfg := short(addr, engine.Gnet, PingPong)
-	cfg.Address = closedPort(t)
+	cfg.Address = testkit.ClosedPort(t)
 	cfg.Conns = 5
 	res := mustRun(t, cfg)
 	if got, want := res.ConnectFailed[DialRefused], uint64(5); got != want {
@@ -273,11 +274,11 @@ func TestAutoSourceAddrs(t *testing.T) {
 func TestTooManyForOneProcess(t *testing.T) {
 	t.Parallel()
 	conns := ConnsPerProcess(DefaultDialsInFlight) + 1
-	_, err := Run(context.Background(), Config{Address: closedPort(t), Conns: conns})
+	_, err := Run(context.Background(), Config{Address: testkit.ClosedPort(t), Conns: conns})
 	if err == nil || !strings.Contains(err.Error(), "worker processes") {
 		t.Errorf("Run(%d conns) = %v, want an error asking for worker processes", conns, err)
 	}
-	_, err = Run(context.Background(), Config{Address: closedPort(t), Conns: conns, Workers: 1})
+	_, err = Run(context.Background(), Config{Address: testkit.ClosedPort(t), Conns: conns, Workers: 1})
 	if err == nil || !strings.Contains(err.Error(), "more workers") {
 		t.Errorf("Run(%d conns, 1 worker) = %v, want an error asking for more workers", conns, err)
 	}
@@ -299,7 +300,7 @@ func TestUnixSocket(t *testing.T) {
 			}
 			go func() {
 				defer c.Close()
-				echo(c)
+				testkit.Echo(c, nil)
 			}()
 		}
 	}()

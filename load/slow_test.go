@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // TestSlow runs slow connections against a server that takes everything
@@ -16,16 +17,16 @@ func TestSlow(t *testing.T) {
 	const conns = 4
 	for _, tc := range []struct {
 		name     string
-		p        peer
+		p        testkit.Handler
 		send     int64
 		complete bool
 	}{
-		{"mute", mute, 2 << 20, true},
-		{"upper", upper, DefaultSlowBytes, false},
+		{"mute", testkit.Mute, 2 << 20, true},
+		{"upper", testkit.Upper, DefaultSlowBytes, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := Config{Address: startPeer(t, tc.p), Conns: conns, Mode: Slow, SlowBytes: tc.send,
+			cfg := Config{Address: testkit.Peer(t, tc.p), Conns: conns, Mode: Slow, SlowBytes: tc.send,
 				Duration: 300 * time.Millisecond, Timeout: time.Second}
 			t0 := time.Now()
 			res := mustRun(t, cfg)

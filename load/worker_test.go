@@ -7,6 +7,8 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // TestMergeHistograms checks that merging two workers' histograms gives the
@@ -99,7 +101,7 @@ func TestWorkerProcesses(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/upcase-gnet").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	addr := startPeer(t, upper)
+	addr := testkit.Peer(t, testkit.Upper)
 	for _, g := range generators {
 		t.Run(string(g), func(t *testing.T) {
 			t.Parallel()

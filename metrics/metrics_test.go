@@ -19,6 +19,8 @@ import (
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/servertest"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 	"github.com/upcase-gnet/upcase-gnet/metrics"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
@@ -40,33 +42,19 @@ func TestScrape(t *testing.T) {
 }
 
 func testScrape(t *testing.T, e engine.Name) {
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, server.Config{Engine: e, Address: "127.0.0.1:0", MaxConns: 2, Loops: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep, err := metrics.Serve(ctx, "127.0.0.1:0", metrics.NewRegistry(srv), metrics.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := srv.Wait(); err != nil {
-			t.Errorf("server: %v", err)
-		}
-		if err := ep.Wait(); err != nil {
-			t.Errorf("endpoint: %v", err)
-		}
+	srv := servertest.Start(t, server.Config{Engine: e, MaxConns: 2, Loops: 1})
+	ep, _ := testkit.Start(t, waitFor, func(ctx context.Context) (*metrics.Endpoint, error) {
+		return metrics.Serve(ctx, "127.0.0.1:0", metrics.NewRegistry(srv), metrics.Options{})
 	})
 	url := "http://" + ep.Addr().String() + metrics.Path
 
 	// Two clients take both slots with a 16-byte round trip each; a third
 	// connection is over MaxConns and is closed with no reply.
-	held := dialServer(t, srv)
+	held := srv.Dial(t)
 	echo(t, held, []byte(codec.Message))
-	done := dialServer(t, srv)
+	done := srv.Dial(t)
 	echo(t, done, []byte(codec.Message))
-	refused := dialServer(t, srv)
+	refused := srv.Dial(t)
 	refused.SetReadDeadline(time.Now().Add(waitFor))
 	if n, err := io.Copy(io.Discard, refused); n != 0 || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("the connection over max-conns read %d bytes, %v", n, err)
@@ -104,17 +92,7 @@ func testScrape(t *testing.T, e engine.Name) {
 	}
 	// The server counts after the client has seen the effect: poll.
 	var got map[string]float64
-	deadline := time.Now().Add(waitFor)
-	for {
-		got = scrape(t, url)
-		if mismatch(got, want) == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("scrape of %s: %s", url, mismatch(got, want))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.WaitFor(t, waitFor, "a scrape of "+url, func() string { got = scrape(t, url); return mismatch(got, want) })
 	if ev := got["upcase_gnet_events_total"+label]; ev < 2 {
 		t.Errorf("events_total = %v, want at least 2 (one per processed read)", ev)
 	}
@@ -294,28 +272,10 @@ func get(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-func dialServer(t *testing.T, srv *server.Server) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", srv.Addr().String(), waitFor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
+// echo has c served msg.
 func echo(t *testing.T, c net.Conn, msg []byte) {
 	t.Helper()
-	c.SetDeadline(time.Now().Add(waitFor))
-	defer c.SetDeadline(time.Time{})
-	if _, err := c.Write(msg); err != nil {
+	if err := testkit.Ping(c, msg, waitFor); err != nil {
 		t.Fatal(err)
-	}
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil {
-		t.Fatal(err)
-	}
-	if want := bytes.ToUpper(msg); !bytes.Equal(got, want) {
-		t.Fatalf("reply %q, want %q", got, want)
 	}
 }

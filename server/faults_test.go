@@ -8,7 +8,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,8 @@ import (
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/servertest"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
@@ -59,7 +60,7 @@ func testResetStorm(t *testing.T, e engine.Name) {
 	)
 	leaks := goleak.IgnoreCurrent()
 	fdsBefore := openFiles(t)
-	srv, cancel := startFaultServer(t, server.Config{Engine: e})
+	srv := servertest.Start(t, server.Config{Engine: e})
 	// The serving baseline is taken once every event loop has served a
 	// connection: the gnet engine starts a loop's sweeper at its first.
 	for range 20 {
@@ -67,7 +68,7 @@ func testResetStorm(t *testing.T, e engine.Name) {
 			t.Fatal(err)
 		}
 	}
-	waitServer(t, srv, "the warm-up connections to finish", func(s server.Stats) bool { return s.Open == 0 })
+	srv.WaitStats(t, faultBound, "the warm-up connections to finish", func(s server.Stats) bool { return s.Open == 0 })
 	fdsServing, goroutinesServing := openFiles(t), runtime.NumGoroutine()
 
 	msg := bytes.Repeat([]byte("reset me midway!"), sent/16)
@@ -93,7 +94,7 @@ func testResetStorm(t *testing.T, e engine.Name) {
 		t.Error(err)
 	}
 
-	st := waitServer(t, srv, "every connection to finish", func(s server.Stats) bool { return s.Open == 0 })
+	st := srv.WaitStats(t, faultBound, "every connection to finish", func(s server.Stats) bool { return s.Open == 0 })
 	t.Logf("after the storm: %d accepted, closed %v, %d bytes in, %d out, %d undelivered (each loss logged)",
 		st.Accepted, st.Closed, st.BytesIn, st.BytesOut, st.Undelivered)
 	if got, want := st.Accepted, uint64(clients+21); got != want {
@@ -109,20 +110,20 @@ func testResetStorm(t *testing.T, e engine.Name) {
 		t.Errorf("Buffered %d, BytesIn %d, BytesOut %d, Undelivered %d: want nothing held and every byte read sent or counted lost",
 			st.Buffered, st.BytesIn, st.BytesOut, st.Undelivered)
 	}
-	waitFor(t, "descriptors back to the serving baseline", func() string {
+	testkit.WaitFor(t, faultBound, "descriptors back to the serving baseline", func() string {
 		if n := openFiles(t); n != fdsServing {
 			return fmt.Sprintf("%d open, %d before the storm: %s", n, fdsServing, describeFiles())
 		}
 		return ""
 	})
-	waitFor(t, "goroutines back to the serving baseline", func() string {
+	testkit.WaitFor(t, faultBound, "goroutines back to the serving baseline", func() string {
 		if n := runtime.NumGoroutine(); n > goroutinesServing {
 			return fmt.Sprintf("%d goroutines, %d before the storm", n, goroutinesServing)
 		}
 		return ""
 	})
 
-	cancel()
+	srv.Stop()
 	if err := srv.Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +131,13 @@ func testResetStorm(t *testing.T, e engine.Name) {
 	// gnet engine runs in the background, polls every 500ms for the end of
 	// gnet.Run and so may outlive Wait by that much, longer than goleak's
 	// own retries (about 430ms).
-	waitFor(t, "no goroutine left after Wait", func() string {
+	testkit.WaitFor(t, faultBound, "no goroutine left after Wait", func() string {
 		if err := goleak.Find(leaks); err != nil {
 			return err.Error()
 		}
 		return ""
 	})
-	waitFor(t, "descriptors back to the baseline before the server", func() string {
+	testkit.WaitFor(t, faultBound, "descriptors back to the baseline before the server", func() string {
 		if n := openFiles(t); n != fdsBefore {
 			return fmt.Sprintf("%d open, %d before the server started", n, fdsBefore)
 		}
@@ -190,7 +191,7 @@ func testIdleClients(t *testing.T, e engine.Name) {
 		// How late a cut may come: the gnet engine sweeps every idle/4.
 		late = idle/4 + 5*time.Second
 	)
-	srv, _ := startFaultServer(t, server.Config{Engine: e, IdleTimeout: idle})
+	srv := servertest.Start(t, server.Config{Engine: e, IdleTimeout: idle})
 	addr := srv.Addr().String()
 
 	talker, err := net.DialTimeout("tcp", addr, faultBound)
@@ -204,7 +205,7 @@ func testIdleClients(t *testing.T, e engine.Name) {
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for i := 0; ; i++ {
-			if err := pingOnce(talker, fmt.Appendf(nil, "still here %04d", i)); err != nil {
+			if err := testkit.Ping(talker, fmt.Appendf(nil, "still here %04d", i), faultBound); err != nil {
 				talked <- fmt.Errorf("ping %d: %w", i, err)
 				return
 			}
@@ -246,7 +247,7 @@ func testIdleClients(t *testing.T, e engine.Name) {
 	for err := range errs {
 		t.Error(err)
 	}
-	waitServer(t, srv, "the silent clients counted idle", func(s server.Stats) bool { return s.Closed[server.ClosedIdle] == silent })
+	srv.WaitStats(t, faultBound, "the silent clients counted idle", func(s server.Stats) bool { return s.Closed[server.ClosedIdle] == silent })
 
 	// The talker began before the silent clients and each of them lasted
 	// the idle timeout, so it has outlived one: it must still be there.
@@ -254,11 +255,11 @@ func testIdleClients(t *testing.T, e engine.Name) {
 	if err := <-talked; err != nil {
 		t.Fatalf("the talking client beside the silent ones: %v", err)
 	}
-	if err := pingOnce(talker, []byte("last words")); err != nil {
+	if err := testkit.Ping(talker, []byte("last words"), faultBound); err != nil {
 		t.Fatalf("the talking client after the silent ones were cut: %v", err)
 	}
 	talker.Close()
-	st := waitServer(t, srv, "every connection to finish", func(s server.Stats) bool { return s.Open == 0 })
+	st := srv.WaitStats(t, faultBound, "every connection to finish", func(s server.Stats) bool { return s.Open == 0 })
 	if st.Closed[server.ClosedIdle] != silent || st.Closed[server.ClosedPeer] != 1 {
 		t.Errorf("Closed[idle] %d, Closed[peer] %d, want %d and 1", st.Closed[server.ClosedIdle], st.Closed[server.ClosedPeer], silent)
 	}
@@ -290,75 +291,6 @@ func duplexRoundTrip(addr string, size int) error {
 		return fmt.Errorf("got %d bytes back, want the %d sent uppercased", len(got), len(want))
 	}
 	return nil
-}
-
-// pingOnce writes msg and reads exactly its uppercase back.
-func pingOnce(c net.Conn, msg []byte) error {
-	c.SetDeadline(time.Now().Add(faultBound))
-	if _, err := c.Write(msg); err != nil {
-		return err
-	}
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil {
-		return err
-	}
-	if want := codec.Upper(bytes.Clone(msg)); !bytes.Equal(got, want) {
-		return fmt.Errorf("reply %q, want %q", got, want)
-	}
-	return nil
-}
-
-// startFaultServer starts cfg on a free loopback port. The server is
-// stopped when the test ends, or sooner with the cancel returned, and the
-// test waits for its stop either way, so that no test begins while the
-// server of the one before is still going.
-func startFaultServer(t *testing.T, cfg server.Config) (*server.Server, context.CancelFunc) {
-	t.Helper()
-	cfg.Address = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := srv.Wait(); err != nil {
-			t.Errorf("Wait: %v", err)
-		}
-	})
-	return srv, cancel
-}
-
-// waitServer polls srv's Stats until cond holds, for at most faultBound:
-// counters move on the server's goroutines after the client saw the effect.
-func waitServer(t *testing.T, srv *server.Server, what string, cond func(server.Stats) bool) server.Stats {
-	t.Helper()
-	var st server.Stats
-	waitFor(t, what, func() string {
-		if st = srv.Stats(); cond(st) {
-			return ""
-		}
-		return fmt.Sprintf("stats %+v", st)
-	})
-	return st
-}
-
-// waitFor polls check, which says what is still wrong or "", every few
-// milliseconds for at most faultBound.
-func waitFor(t *testing.T, what string, check func() string) {
-	t.Helper()
-	deadline := time.Now().Add(faultBound)
-	for {
-		wrong := check()
-		if wrong == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting %v for %s: %s", faultBound, what, wrong)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // openFiles counts this process's open descriptors.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -115,7 +114,7 @@ func TestGnetParkLateEnrollResult(t *testing.T) {
 			return
 		}
 		<-more
-		_, err := sequentialFrom(seq, p, part)
+		_, err := sequentialFrom(seq, p, part, 64<<10, stallTimeout)
 		seqDone <- err
 	})
 	until("the sequential client parked", func() bool { return parks.Load() == 1 })
@@ -150,24 +149,4 @@ func TestGnetParkLateEnrollResult(t *testing.T) {
 	if st.Parked != 0 || st.Memory != 0 {
 		t.Errorf("Parked %d, Memory %d at the end, want 0 and 0", st.Parked, st.Memory)
 	}
-}
-
-// sequentialFrom finishes the original client's transfer of p from offset
-// off: the rest of the payload, a half-close, then every reply to EOF.
-func sequentialFrom(conn net.Conn, p payload, off int64) (transfer, error) {
-	var tr transfer
-	var err error
-	if tr.sent, err = writeAll(conn, p, off, 64<<10, stallTimeout); err != nil {
-		return tr, err
-	}
-	if err := closeWrite(conn); err != nil {
-		return tr, err
-	}
-	if tr.received, err = readAll(conn, p, stallTimeout, nil); err != nil {
-		return tr, err
-	}
-	if tr.received != tr.sent {
-		return tr, fmt.Errorf("EOF after %d bytes back of %d sent", tr.received, tr.sent)
-	}
-	return tr, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // neverReader sends size bytes to srv, shuts down its sending side when
@@ -47,11 +48,11 @@ func (e *gnetEngine) runningFinishers() int {
 func TestGnetStopsByItself(t *testing.T) {
 	t.Parallel()
 	const drain = time.Second
-	logs := &logBuffer{}
+	logger, logs := testkit.NewLogger(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// No finish timeout: only the stop may bound the finisher.
-	srv, err := Start(ctx, Config{Address: "127.0.0.1:0", DrainTimeout: drain, FinishTimeout: time.Hour, Logger: testLogger(t, logs)})
+	srv, err := Start(ctx, Config{Address: "127.0.0.1:0", DrainTimeout: drain, FinishTimeout: time.Hour, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // deadlock drives conn into the original's deadlock: the sequential client
@@ -40,8 +40,8 @@ func deadlock(t *testing.T, conn net.Conn) {
 func TestGoroutineWriteTimeout(t *testing.T) {
 	t.Parallel()
 	runAlone(t) // a starved duplex reader would look like a deadlock
-	var logs logBuffer
-	srv, _ := startServer(t, engine.Goroutine, Config{WriteTimeout: 300 * time.Millisecond, Logger: testLogger(t, &logs)})
+	logger, logs := testkit.NewLogger(t)
+	srv, _ := startServer(t, engine.Goroutine, Config{WriteTimeout: 300 * time.Millisecond, Logger: logger})
 
 	roundTrip(t, dial(t, srv), randomPayload(4<<20), 64<<10)
 
@@ -176,8 +176,8 @@ func TestGoroutineAcceptBackoff(t *testing.T) {
 	}
 	fl := &failingListener{Listener: ln}
 	fl.failures.Store(7)
-	var logs logBuffer
-	cfg, err := Config{Engine: engine.Goroutine, Logger: testLogger(t, &logs)}.withDefaults()
+	logger, logs := testkit.NewLogger(t)
+	cfg, err := Config{Engine: engine.Goroutine, Logger: logger}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,24 +224,9 @@ func TestGoroutineEMFILE(t *testing.T) {
 	}
 	t.Parallel()
 	runShared(t)
-	var logs logBuffer
-	cmd := exec.Command(os.Args[0], "-test.run=^TestGoroutineEMFILE$")
-	cmd.Env = append(os.Environ(), emfileChildEnv+"=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	var logs testkit.Log
+	child := testkit.StartChild(t, "^TestGoroutineEMFILE$", emfileChildEnv+"=1")
+	cmd, stdin, stdout, stderr := child.Cmd, child.Stdin, child.Stdout, child.Stderr
 	exited := make(chan error, 1)
 	t.Cleanup(func() {
 		stdin.Close()

@@ -3,11 +3,11 @@ package server
 import (
 	"net"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // dialSmallReceive connects to srv with a receive buffer of rcvbuf bytes
@@ -15,16 +15,7 @@ import (
 // from the start, as with the issue's slow readers.
 func dialSmallReceive(t *testing.T, srv *Server, rcvbuf int) net.Conn {
 	t.Helper()
-	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		if err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf)
-		}); err != nil {
-			return err
-		}
-		return serr
-	}}
-	conn, err := d.Dial("tcp", srv.Addr().String())
+	conn, err := testkit.SmallReceive(rcvbuf, 5*time.Second).Dial("tcp", srv.Addr().String())
 	if err != nil {
 		t.Fatalf("dial %s: %v", srv.Addr(), err)
 	}
@@ -115,8 +106,8 @@ func testSlowReaders(t *testing.T, e engine.Name) {
 // testSmallBudgetReader: a budget far below what the engine holds back to
 // batch its writes does not cut a client that reads (issue 9, item 4).
 func testSmallBudgetReader(t *testing.T, e engine.Name) {
-	var log logBuffer
-	srv, _ := startServer(t, e, Config{MaxBuffer: 8 << 10, Logger: testLogger(t, &log)})
+	logger, log := testkit.NewLogger(t)
+	srv, _ := startServer(t, e, Config{MaxBuffer: 8 << 10, Logger: logger})
 	roundTrip(t, dial(t, srv), randomPayload(1<<20), 16<<10)
 	if st := settled(t, srv); st.Closed[ClosedBudget] != 0 || st.Undelivered != 0 {
 		t.Errorf("Closed[budget] %d, Undelivered %d, want 0 and 0; log:\n%s", st.Closed[ClosedBudget], st.Undelivered, log.String())
