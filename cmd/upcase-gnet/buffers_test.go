@@ -1,7 +1,6 @@
 package main
 
 import (
-	"runtime"
 	"testing"
 )
 
@@ -10,18 +9,12 @@ import (
 // is 20 GiB): the Go heap, read from the child's metrics, stays well below
 // a quarter of that.
 func TestIdleReadBuffers(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("relies on Linux's loopback")
-	}
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	t.Parallel()
+	bin := linuxChild(t, "builds the binary")
 	const (
 		conns    = 100
 		readSize = 1 << 20
 	)
-	srv := startFaultChild(t, plainBinary(t), 0, "--engine", "goroutine", "--read-size", "1048576")
+	srv := startFaultChild(t, bin, 0, "--engine", "goroutine", "--read-size", "1048576")
 	connectPinging(t, srv.addr, conns)
 	m := srv.waitMetrics(t, "every connection served", func(m metricSet) bool {
 		return m.get("upcase_gnet_connections_open") == conns

@@ -2,10 +2,11 @@ package main
 
 import (
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // engines are the values of serve --engine every end-to-end case runs with.
@@ -68,12 +69,7 @@ func TestBadInputIsOneLine(t *testing.T) {
 	t.Parallel()
 	srv := startServe(t, "--quiet")
 	_, port, _ := net.SplitHostPort(srv.addr)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	_, closedPort, _ := net.SplitHostPort(testkit.ClosedPort(t))
 
 	for _, tc := range []struct {
 		name string
@@ -88,7 +84,7 @@ func TestBadInputIsOneLine(t *testing.T) {
 		{"bad duration", []string{"serve", "--drain-timeout", "soon"}, 2, "drain-timeout"},
 		{"negative finish timeout", []string{"serve", "--port", "0", "--finish-timeout", "-1s"}, 2, "finish-timeout"},
 		{"bad unix mode", []string{"serve", "--port", "0", "--unix-mode", "0999"}, 2, "--unix-mode"},
-		{"refused", []string{"client", "--port", strconv.Itoa(closedPort)}, 1, "connection refused"},
+		{"refused", []string{"client", "--port", closedPort}, 1, "connection refused"},
 		{"bad client size", []string{"client", "--port", port, "-5"}, 2, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

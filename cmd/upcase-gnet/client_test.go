@@ -13,6 +13,8 @@ import (
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/servertest"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
@@ -46,36 +48,20 @@ func runClientCommand(t *testing.T, args ...string) (stdout, errText string, cod
 // its port.
 func clientTestServer(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, server.Config{Address: "127.0.0.1:0", Engine: engine.Goroutine})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Wait() })
+	srv := servertest.Start(t, server.Config{Engine: engine.Goroutine})
 	return strconv.Itoa(srv.Addr().(*net.TCPAddr).Port)
 }
 
 func TestClientCommandMismatch(t *testing.T) {
 	// A deliberately faulty server: it reads everything, then sends it back
 	// uppercased with byte 100 wrong.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	addr := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
 		b, _ := io.ReadAll(c)
 		b = codec.Upper(b)
 		b[100] = '?'
 		c.Write(b)
-	}()
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	})
+	_, port, _ := net.SplitHostPort(addr)
 	_, errText, code := runClientCommand(t, "--port", port, "1KiB")
 	if code != 1 || !strings.Contains(errText, "offset 100") {
 		t.Fatalf("exit %d, %q; want 1 and the offset", code, errText)
@@ -83,12 +69,7 @@ func TestClientCommandMismatch(t *testing.T) {
 }
 
 func TestClientCommandErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	free := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close() // now nothing listens there: connecting is refused
+	_, free, _ := net.SplitHostPort(testkit.ClosedPort(t)) // connecting is refused
 	for _, tc := range []struct {
 		args []string
 		code int

@@ -2,13 +2,11 @@ package main
 
 import (
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // TestNeverDiesOfEMFILE runs serve as a child under a small open-file limit
@@ -19,14 +17,7 @@ import (
 // to the metrics endpoint (uncapped, never timing out). Each time the
 // server must stay up and serve a new client afterwards.
 func TestNeverDiesOfEMFILE(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads /proc and relies on Linux's limits")
-	}
-	if testing.Short() {
-		t.Skip("builds the binary and runs bursts of connections")
-	}
-	t.Parallel()
-	bin := plainBinary(t)
+	bin := linuxChild(t, "builds the binary and runs bursts of connections")
 	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
@@ -53,42 +44,13 @@ func TestNeverDiesOfEMFILE(t *testing.T) {
 	}
 }
 
-// plainBinary builds the command without the race detector, once for the
-// tests that measure a child's descriptors and memory.
-func plainBinary(t *testing.T) string {
-	t.Helper()
-	plainOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "upcase-gnet-plain")
-		if err != nil {
-			plainErr = err
-			return
-		}
-		plainDir = dir
-		plainPath = filepath.Join(dir, "upcase-gnet")
-		if out, err := exec.Command("go", "build", "-o", plainPath, ".").CombinedOutput(); err != nil {
-			plainErr = &buildError{err: err, out: out}
-		}
-	})
-	if plainErr != nil {
-		t.Fatal(plainErr)
-	}
-	return plainPath
-}
-
-var (
-	plainOnce sync.Once
-	plainPath string
-	plainDir  string
-	plainErr  error
-)
-
 // survives checks that srv is still running after conns came, and, once
 // they are closed, serves a new client and its metrics.
-func survives(t *testing.T, srv *faultChild, conns []net.Conn) {
+func survives(t *testing.T, srv *serveChild, conns []net.Conn) {
 	t.Helper()
 	select {
 	case <-srv.done:
-		t.Fatalf("serve exited: %v\n%s", srv.err, srv.stderr.tail(10))
+		t.Fatalf("serve exited: %v\n%s", srv.err, srv.stderr.Tail(10))
 	default:
 	}
 	for _, c := range conns {
@@ -101,10 +63,10 @@ func survives(t *testing.T, srv *faultChild, conns []net.Conn) {
 	// still in the backlog are accepted (and may be admitted) after the
 	// gauge reads 0: a new client may be refused a few times first.
 	var err error
-	if !poll(faultBound, func() bool { err = streamRoundTrip(srv.addr, 5, 1<<20); return err == nil }) {
-		t.Errorf("a new client afterwards: %v\n%s", err, srv.stderr.tail(10))
+	if !testkit.Poll(faultBound, func() bool { err = streamRoundTrip(srv.addr, 5, 1<<20); return err == nil }) {
+		t.Errorf("a new client afterwards: %v\n%s", err, srv.stderr.Tail(10))
 	}
 	if out := srv.stderr.String(); strings.Contains(out, "stopped") || strings.Contains(out, "main reactor is exiting") {
-		t.Errorf("the engine stopped:\n%s", srv.stderr.tail(10))
+		t.Errorf("the engine stopped:\n%s", srv.stderr.Tail(10))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
@@ -111,12 +112,7 @@ func TestLoadTextReport(t *testing.T) {
 // --allow-errors, and the report still comes out.
 func TestLoadFailureExit(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	_ = ln.Close() // nothing listens there now
+	_, port, _ := net.SplitHostPort(testkit.ClosedPort(t)) // nothing listens there
 	args := []string{"--port", port, "--conns", "3", "--duration", "100ms"}
 
 	res, code := loadJSON(t, nil, args...)

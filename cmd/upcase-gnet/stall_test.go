@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"net"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,20 +20,20 @@ func TestLoadStalledServer(t *testing.T) {
 		engine := engines[i%len(engines)]
 		t.Run(gen+"/"+engine, func(t *testing.T) {
 			t.Parallel()
-			cmd, addr, busy := startWatchedServe(t, "--engine", engine, "--quiet")
-			_, port, _ := net.SplitHostPort(addr)
+			srv, busy := startWatchedServe(t, "--engine", engine, "--quiet")
+			_, port, _ := net.SplitHostPort(srv.addr)
 			stalled := make(chan error, 1)
 			go func() {
 				// The server's summary line (once a second) shows the load's
 				// 100 connections open and traffic flowing: stop it there,
 				// within the first seconds of the 5 s measured.
 				<-busy
-				if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+				if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 					stalled <- err
 					return
 				}
 				time.Sleep(time.Second) // the stall itself, not a synchronisation
-				stalled <- cmd.Process.Signal(syscall.SIGCONT)
+				stalled <- srv.cmd.Process.Signal(syscall.SIGCONT)
 			}()
 			res, code := loadJSON(t, nil, "--port", port, "--conns", "100", "--rate", "100",
 				"--duration", "5s", "--generator", gen)
@@ -66,46 +64,18 @@ func TestLoadStalledServer(t *testing.T) {
 	}
 }
 
-// startWatchedServe runs `upcase-gnet serve --port 0 args...` and returns it,
-// its address, and a channel closed at the first summary line that shows
-// 100 connections open and bytes flowing back. The child is killed (and
-// continued, if stopped) at the end of the test.
-func startWatchedServe(t *testing.T, args ...string) (*exec.Cmd, string, <-chan struct{}) {
+// startWatchedServe runs `upcase-gnet serve --port 0 args...` and returns it
+// and a channel closed at the first summary line that shows 100
+// connections open and bytes flowing back.
+func startWatchedServe(t *testing.T, args ...string) (*serveChild, <-chan struct{}) {
 	t.Helper()
-	cmd := exec.Command(binary(t), append([]string{"serve", "--port", "0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGCONT)
-		_ = cmd.Process.Kill()
-		<-done
-	})
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() {
-		t.Fatalf("serve printed no first line")
-	}
-	addr, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "Listening at ")
-	if !ok {
-		t.Fatalf("first line %q, want \"Listening at ADDR\"", lines.Text())
-	}
 	busy := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() { _ = cmd.Wait() }()
-		seen := false
-		for lines.Scan() {
-			l := lines.Text()
-			if !seen && strings.HasPrefix(l, "open 100 ") && !strings.Contains(l, " out 0 B ") {
-				seen = true
-				close(busy)
-			}
+	seen := false
+	srv := startServeWith(t, serveOptions{onLine: func(l string) {
+		if !seen && strings.HasPrefix(l, "open 100 ") && !strings.Contains(l, " out 0 B ") {
+			seen = true
+			close(busy)
 		}
-	}()
-	return cmd, addr, busy
+	}}, args...)
+	return srv, busy
 }

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
+)
+
+// The clients of the fault suite: each with a byte stream of its own,
+// checked byte for byte, streaming, pinging or only connected.
+
+// stream is client i's endless byte stream: a block of its own, not a power
+// of two long, with letters and other bytes, so that a crossed, shifted or
+// wrongly cased reply shows.
+type stream struct{ block, upper []byte }
+
+func newStream(i int) stream {
+	block := fmt.Appendf(nil, "client %04d: capitalize this! \x00\xe9\xff ", i)
+	return stream{block: block, upper: codec.Upper(bytes.Clone(block))}
+}
+
+// next returns at most max bytes of the stream from offset off.
+func (s stream) next(off int64, max int) []byte {
+	var b []byte
+	for len(b) < max {
+		i := int(off % int64(len(s.block)))
+		n := min(len(s.block)-i, max-len(b))
+		b = append(b, s.block[i:i+n]...)
+		off += int64(n)
+	}
+	return b
+}
+
+// check verifies that got is the reply expected at offset off.
+func (s stream) check(off int64, got []byte) error {
+	for j, b := range got {
+		if want := s.upper[(off+int64(j))%int64(len(s.upper))]; b != want {
+			return fmt.Errorf("wrong byte at offset %d: got %#02x, want %#02x", off+int64(j), b, want)
+		}
+	}
+	return nil
+}
+
+// streamResult is what one streaming client saw.
+type streamResult struct {
+	sent, received int64
+	err            error
+}
+
+// endless is the length of a stream written until the connection ends.
+const endless = int64(1) << 62
+
+// windowedStream writes n bytes of client i's stream (endless: until a
+// write fails), keeping at most window of them unanswered as a client that
+// reads while it writes does, then shuts down its side. It checks every
+// reply byte and reads until EOF, which must come: after the last reply, or
+// when the server stops. Once before bytes are back it says so on
+// streaming, if set. Then it closes, which ends an endless writer.
+func windowedStream(addr string, i int, n, window, before int64, streaming chan<- struct{}) streamResult {
+	var r streamResult
+	signalled := false
+	signal := func() {
+		if !signalled && streaming != nil {
+			signalled = true
+			streaming <- struct{}{}
+		}
+	}
+	defer signal() // a client that failed early must not hang its test
+	c, err := net.DialTimeout(network(addr), addr, faultBound)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	defer c.Close()
+	s := newStream(i)
+	var mu sync.Mutex
+	cond := sync.NewCond(&mu)
+	var acked int64 // replies received, as the writer sees them
+	readDone := false
+	type written struct {
+		off int64
+		err error
+	}
+	wdone := make(chan written, 1)
+	go func() {
+		var off int64
+		for off < n {
+			mu.Lock()
+			for off-acked >= window && !readDone {
+				cond.Wait()
+			}
+			stop := readDone
+			mu.Unlock()
+			if stop {
+				wdone <- written{off, nil}
+				return
+			}
+			c.SetWriteDeadline(time.Now().Add(faultBound))
+			k, err := c.Write(s.next(off, int(min(16<<10, n-off, window))))
+			off += int64(k)
+			if err != nil {
+				if n == endless {
+					err = nil // the server stopped reading: by design
+				}
+				wdone <- written{off, err}
+				return
+			}
+		}
+		wdone <- written{off, c.(interface{ CloseWrite() error }).CloseWrite()}
+	}()
+	buf := make([]byte, 64<<10)
+	for {
+		c.SetReadDeadline(time.Now().Add(faultBound))
+		k, err := c.Read(buf)
+		if cerr := s.check(r.received, buf[:k]); cerr != nil && r.err == nil {
+			r.err = cerr
+		}
+		r.received += int64(k)
+		mu.Lock()
+		acked = r.received
+		cond.Broadcast()
+		mu.Unlock()
+		if r.received >= before {
+			signal()
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && r.err == nil {
+				r.err = fmt.Errorf("read at offset %d: want the replies then EOF: %w", r.received, err)
+			}
+			break
+		}
+	}
+	mu.Lock()
+	readDone = true
+	cond.Broadcast()
+	mu.Unlock()
+	c.Close()
+	w := <-wdone
+	r.sent = w.off
+	if w.err != nil && r.err == nil {
+		r.err = fmt.Errorf("write: %w", w.err)
+	}
+	if r.received > r.sent && r.err == nil {
+		r.err = fmt.Errorf("received %d bytes, more than the %d sent", r.received, r.sent)
+	}
+	return r
+}
+
+// streamRoundTrip is a well-behaved client: it sends n bytes of client
+// i's stream, at most 256 KiB of them unanswered, reading the replies as
+// it goes, shuts down its side, and checks every byte and the EOF.
+func streamRoundTrip(addr string, i int, n int64) error {
+	r := windowedStream(addr, i, n, 256<<10, 0, nil)
+	if r.err == nil && r.received != n {
+		r.err = fmt.Errorf("EOF after %d bytes back of %d sent", r.received, n)
+	}
+	return r.err
+}
+
+// pingConn writes one message for client i and reads exactly its reply.
+func pingConn(c net.Conn, i int) error {
+	return testkit.Ping(c, newStream(i).next(0, 32), faultBound)
+}
+
+// network is the network of an address serve printed: a path is a unix
+// socket.
+func network(addr string) string {
+	if strings.HasPrefix(addr, "/") {
+		return "unix"
+	}
+	return "tcp"
+}
+
+// connectPinging opens n connections to addr, each served one message,
+// closed when the test ends.
+func connectPinging(t *testing.T, addr string, n int) []net.Conn {
+	t.Helper()
+	var conns []net.Conn
+	for range n {
+		c, err := net.DialTimeout(network(addr), addr, faultBound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns = append(conns, c)
+	}
+	pingAll(t, conns, "")
+	return conns
+}
+
+// pingAll has each of conns served one message.
+func pingAll(t *testing.T, conns []net.Conn, when string) {
+	t.Helper()
+	for i, c := range conns {
+		if err := pingConn(c, i); err != nil {
+			t.Errorf("client %d of %d %s: %v", i, len(conns), when, err)
+		}
+	}
+}
+
+// dialMany opens n connections to addr, at most 100 dials in flight,
+// closed when the test ends if not before.
+func dialMany(t *testing.T, addr string, n int) (conns []net.Conn, failed int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 100)
+	for range n {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			c, err := net.DialTimeout(network(addr), addr, faultBound)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed++
+				return
+			}
+			conns = append(conns, c)
+		})
+	}
+	wg.Wait()
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return conns, failed
+}
