@@ -114,46 +114,6 @@ func testScrape(t *testing.T, e engine.Name) {
 	held.Close()
 }
 
-// TestPprof: with Options.Pprof the profiles are served beside /metrics.
-func TestPprof(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ep, err := metrics.Serve(ctx, "127.0.0.1:0", metrics.NewRegistry(), metrics.Options{Pprof: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ep.Addr().String()
-	for _, path := range []string{metrics.Path, metrics.PprofPath, metrics.PprofPath + "goroutine?debug=1", metrics.PprofPath + "heap", metrics.PprofPath + "cmdline"} {
-		if code := get(t, base+path); code != http.StatusOK {
-			t.Errorf("GET %s: status %d, want 200", path, code)
-		}
-	}
-	cancel()
-	if err := ep.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	// Stopped means the port is closed.
-	if c, err := net.DialTimeout("tcp", ep.Addr().String(), time.Second); err == nil {
-		c.Close()
-		t.Errorf("the endpoint still accepts on %s after its context ended", ep.Addr())
-	}
-}
-
-// TestServeBusyAddress: a taken address is an error at once.
-func TestServeBusyAddress(t *testing.T) {
-	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, err = metrics.Serve(context.Background(), ln.Addr().String(), metrics.NewRegistry(), metrics.Options{})
-	if err == nil || !strings.HasPrefix(err.Error(), "metrics: ") {
-		t.Fatalf("Serve on a busy address: %v, want a metrics: error", err)
-	}
-}
-
 // TestCollectorLint: the metric names and help follow Prometheus's
 // conventions (counters end in _total, units in the name).
 func TestCollectorLint(t *testing.T) {
@@ -179,30 +139,6 @@ func TestCollectorLint(t *testing.T) {
 type fixedStats struct{ st server.Stats }
 
 func (f fixedStats) Stats() server.Stats { return f.st }
-
-// ExampleServe serves a running server's metrics on a free port.
-func ExampleServe() {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := server.Start(ctx, server.Config{Address: "127.0.0.1:0"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	ep, err := metrics.Serve(ctx, "127.0.0.1:0", metrics.NewRegistry(srv), metrics.Options{Pprof: true})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	resp, err := http.Get("http://" + ep.Addr().String() + metrics.Path)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer resp.Body.Close()
-	fmt.Println(resp.StatusCode)
-	// Output: 200
-}
 
 // scrape fetches url and returns every sample as "name{labels}" -> value,
 // labels in the order the text format writes them (sorted by name).
@@ -259,17 +195,6 @@ func mismatch(got, want map[string]float64) string {
 		}
 	}
 	return ""
-}
-
-func get(t *testing.T, url string) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 // echo has c served msg.
