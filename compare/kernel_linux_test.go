@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 func TestSockstatLine(t *testing.T) {
@@ -70,11 +72,7 @@ func TestReadKernel(t *testing.T) {
 // of the connecting side.
 func TestServerSockets(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := testkit.Listen(t)
 	port := uint16(ln.Addr().(*net.TCPAddr).Port)
 	const conns, sent = 5, 20000
 	for range conns {
@@ -97,6 +95,7 @@ func TestServerSockets(t *testing.T) {
 	// block; the kernel queues them as the write returns on loopback, but
 	// wait for it rather than assume.
 	var n, mem int64
+	var err error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		if n, mem, err = serverSockets(port); err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 	"github.com/upcase-gnet/upcase-gnet/metrics"
 )
 
@@ -41,12 +42,8 @@ func TestPprof(t *testing.T) {
 // TestServeBusyAddress: a taken address is an error at once.
 func TestServeBusyAddress(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, err = metrics.Serve(context.Background(), ln.Addr().String(), metrics.NewRegistry(), metrics.Options{})
+	ln := testkit.Listen(t)
+	_, err := metrics.Serve(context.Background(), ln.Addr().String(), metrics.NewRegistry(), metrics.Options{})
 	if err == nil || !strings.HasPrefix(err.Error(), "metrics: ") {
 		t.Fatalf("Serve on a busy address: %v, want a metrics: error", err)
 	}

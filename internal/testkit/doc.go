@@ -6,7 +6,8 @@
 //   - Log: a log buffer safe for concurrent use, shown if the test fails;
 //   - Peer and its Handlers (Upper, Echo, Flipper, Closer, Resetter,
 //     Mute): servers that misbehave in one known way, for the clients'
-//     tests; ClosedPort, where nothing listens;
+//     tests; Listen, a listener nobody accepts from; ClosedPort, where
+//     nothing listens;
 //   - the clients that are more than a dial: SmallReceive, Ping, Dial;
 //   - Child: the test binary run again as a helper process;
 //   - Poll and WaitFor: the bounded waits for what moves on other

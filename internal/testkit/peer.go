@@ -21,10 +21,7 @@ type Handler func(ctx context.Context, c *net.TCPConn)
 // every handler to return.
 func Peer(t testing.TB, handle Handler) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := Listen(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
 		wg    sync.WaitGroup
@@ -67,15 +64,24 @@ func Peer(t testing.TB, handle Handler) string {
 	return ln.Addr().String()
 }
 
-// ClosedPort is a loopback address on which nothing listens: a free port
-// bound and released at once, so that connecting there is refused.
-func ClosedPort(t testing.TB) string {
+// Listen is a TCP listener on a free loopback port, closed when the test
+// ends: a busy address, or one whose connections nobody accepts unless the
+// test does.
+func Listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// ClosedPort is a loopback address on which nothing listens: a free port
+// bound and released at once, so that connecting there is refused.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	ln := Listen(t)
 	_ = ln.Close()
-	return addr
+	return ln.Addr().String()
 }
