@@ -147,11 +147,7 @@ func TestExtraData(t *testing.T) {
 func TestReset(t *testing.T) {
 	t.Parallel()
 	// Reads one block, then resets the connection (SO_LINGER 0).
-	addr := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
-		c.Read(make([]byte, codec.MaxRead))
-		c.SetLinger(0)
-		c.Close()
-	})
+	addr := testkit.Peer(t, testkit.Resetter)
 	res, err := client.Run(context.Background(), client.Config{Address: addr, Bytes: 8 << 20, ChunkSize: bigChunk})
 	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 		t.Fatalf("Run = %+v, %v; want a reset", res, err)

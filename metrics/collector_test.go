@@ -65,7 +65,7 @@ func testScrape(t *testing.T, e engine.Name) {
 	if _, err := done.Write(msg); err != nil {
 		t.Fatal(err)
 	}
-	done.(*net.TCPConn).CloseWrite()
+	testkit.CloseWrite(done)
 	reply, err := io.ReadAll(done)
 	if err != nil || !bytes.Equal(reply, bytes.ToUpper(msg)) {
 		t.Fatalf("half-closed client got %q, %v", reply, err)

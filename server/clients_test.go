@@ -76,15 +76,6 @@ func readAll(conn net.Conn, p payload, stall time.Duration, onRead func(received
 	}
 }
 
-// closeWrite shuts down the sending side of a TCP or unix connection.
-func closeWrite(conn net.Conn) error {
-	cw, ok := conn.(interface{ CloseWrite() error })
-	if !ok {
-		return fmt.Errorf("%T cannot shut down its sending side", conn)
-	}
-	return cw.CloseWrite()
-}
-
 // sequential is the original client: it writes the whole payload, shuts
 // down its sending side, and only then reads the replies to EOF. Against a
 // server that does not read while it writes, it deadlocks once the payload
@@ -101,7 +92,7 @@ func sequentialFrom(conn net.Conn, p payload, off int64, chunk int, stall time.D
 	if tr.sent, err = writeAll(conn, p, off, chunk, stall); err != nil {
 		return tr, err
 	}
-	if err := closeWrite(conn); err != nil {
+	if err := testkit.CloseWrite(conn); err != nil {
 		return tr, err
 	}
 	if tr.received, err = readAll(conn, p, stall, nil); err != nil {
@@ -125,7 +116,7 @@ func duplex(conn net.Conn, p payload, chunk int, onRead func(received int64)) (t
 		defer close(done)
 		tr.sent, writeErr = writeAll(conn, p, 0, chunk, stallTimeout)
 		if writeErr == nil {
-			writeErr = closeWrite(conn)
+			writeErr = testkit.CloseWrite(conn)
 		}
 	}()
 	tr.received, readErr = readAll(conn, p, stallTimeout, onRead)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // engines are the engines every conformance case runs against.
@@ -510,10 +511,9 @@ func testReset(t *testing.T, e engine.Name) {
 		t.Fatal(err)
 	}
 	// Linger 0 makes the close a reset, with replies and data in flight.
-	if err := rst.(*net.TCPConn).SetLinger(0); err != nil {
+	if err := testkit.Reset(rst); err != nil {
 		t.Fatal(err)
 	}
-	rst.Close()
 
 	wg.Wait()
 	st := settled(t, srv)

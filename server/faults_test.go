@@ -166,7 +166,7 @@ func resetMidStream(addr string, msg []byte) error {
 	if want := codec.Upper(bytes.Clone(msg[:len(got)])); !bytes.Equal(got, want) {
 		return fmt.Errorf("first reply %q, want %q", got[:32], want[:32])
 	}
-	return c.(*net.TCPConn).SetLinger(0) // Close sends a reset
+	return testkit.Reset(c)
 }
 
 // TestFaultIdleClients: 200 clients that connect and send nothing are cut
@@ -279,7 +279,7 @@ func duplexRoundTrip(addr string, size int) error {
 	go func() {
 		_, err := c.Write(msg)
 		if err == nil {
-			err = c.(*net.TCPConn).CloseWrite()
+			err = testkit.CloseWrite(c)
 		}
 		werr <- err
 	}()

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strings"
@@ -17,13 +16,8 @@ import (
 func neverReader(t *testing.T, srv *Server, size int, halfClose bool) net.Conn {
 	t.Helper()
 	c := dial(t, srv)
-	if _, err := c.Write(bytes.Repeat([]byte("never read me. "), size/15+1)[:size]); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	if halfClose {
-		if err := closeWrite(c); err != nil {
-			t.Fatal(err)
-		}
+	if err := testkit.SendOnly(c, size, halfClose); err != nil {
+		t.Fatal(err)
 	}
 	return c
 }

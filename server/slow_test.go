@@ -48,7 +48,7 @@ func testSlowReaders(t *testing.T, e engine.Name) {
 				t.Errorf("slow client %d: %v", i, err)
 				return
 			}
-			if err := closeWrite(conns[i]); err != nil {
+			if err := testkit.CloseWrite(conns[i]); err != nil {
 				t.Errorf("slow client %d: %v", i, err)
 			}
 		})

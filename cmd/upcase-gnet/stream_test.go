@@ -115,7 +115,7 @@ func windowedStream(addr string, i int, n, window, before int64, streaming chan<
 				return
 			}
 		}
-		wdone <- written{off, c.(interface{ CloseWrite() error }).CloseWrite()}
+		wdone <- written{off, testkit.CloseWrite(c)}
 	}()
 	buf := make([]byte, 64<<10)
 	for {

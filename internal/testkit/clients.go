@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,8 +13,9 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/codec"
 )
 
-// The clients of the tests that are not simply a dial: one that reads
-// slowly from the start, and the ping that proves a connection is served.
+// The clients of the tests that are more than a dial: one that reads
+// slowly from the start, one that never reads, a half-close, a reset, and
+// the ping that proves a connection is served.
 
 // SmallReceive is a dialer whose connections get a receive buffer of
 // rcvbuf bytes, set before the handshake, so that the window the client
@@ -61,4 +63,36 @@ func Dial(t testing.TB, addr net.Addr) net.Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// CloseWrite shuts down the sending side of a TCP or unix connection: the
+// client's EOF, after which a server still owes it the replies.
+func CloseWrite(c net.Conn) error {
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok {
+		return fmt.Errorf("%T cannot shut down its sending side", c)
+	}
+	return cw.CloseWrite()
+}
+
+// Reset closes a TCP connection with a reset instead of a FIN (SO_LINGER
+// 0), whatever is still in flight either way.
+func Reset(c net.Conn) error {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return fmt.Errorf("%T cannot be reset", c)
+	}
+	return errors.Join(tc.SetLinger(0), tc.Close())
+}
+
+// SendOnly writes size bytes to c and, when halfClose is set, shuts down
+// its sending side; it never reads a byte of the replies.
+func SendOnly(c net.Conn, size int, halfClose bool) error {
+	if _, err := c.Write(bytes.Repeat([]byte("never read me. "), size/15+1)[:size]); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if halfClose {
+		return CloseWrite(c)
+	}
+	return nil
 }

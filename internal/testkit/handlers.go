@@ -69,7 +69,7 @@ func Closer(ctx context.Context, c *net.TCPConn) {
 func Resetter(_ context.Context, c *net.TCPConn) {
 	buf := make([]byte, 4096)
 	_, _ = c.Read(buf)
-	_ = c.SetLinger(0)
+	_ = Reset(c)
 }
 
 // Mute reads everything and never replies.
