@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,15 +57,25 @@ func FuzzServeFlags(f *testing.F) {
 		cancel()
 		err := app.RunContext(ctx, []string{"upcase-gnet", "serve", "--host", "127.0.0.1", "--port", "0", "--quiet",
 			"--log-level", "error", "--idle-timeout", idle, "--write-timeout", write, "--drain-timeout", drain, "--engine", engine})
-		switch {
-		case valid && err != nil:
-			t.Fatalf("serve --idle-timeout %q --write-timeout %q --drain-timeout %q --engine %q: %v; want it accepted", idle, write, drain, engine, err)
-		case !valid && err == nil:
-			t.Fatalf("serve --idle-timeout %q --write-timeout %q --drain-timeout %q --engine %q accepted; want an error", idle, write, drain, engine)
-		case err != nil && strings.Contains(strings.TrimRight(err.Error(), "\n"), "\n"):
-			t.Fatalf("error %q: want one line", err)
-		case valid && !strings.HasPrefix(out.String(), "Listening at 127.0.0.1:"):
+		what := fmt.Sprintf("serve --idle-timeout %q --write-timeout %q --drain-timeout %q --engine %q", idle, write, drain, engine)
+		if acceptedWhenValid(t, what, valid, err) && !strings.HasPrefix(out.String(), "Listening at 127.0.0.1:") {
 			t.Fatalf("accepted, but printed %q", out.String())
 		}
 	})
+}
+
+// acceptedWhenValid fails the test unless what was accepted (err is nil)
+// exactly when valid is set, and a rejection is one line of error (a final
+// newline aside). It says whether what was accepted.
+func acceptedWhenValid(t *testing.T, what string, valid bool, err error) bool {
+	t.Helper()
+	switch {
+	case valid && err != nil:
+		t.Fatalf("%s: %v; want it accepted", what, err)
+	case !valid && err == nil:
+		t.Fatalf("%s accepted; want an error", what)
+	case err != nil && strings.Contains(strings.TrimRight(err.Error(), "\n"), "\n"):
+		t.Fatalf("%s error %q: want one line", what, err)
+	}
+	return err == nil
 }
