@@ -31,7 +31,9 @@ type Server struct {
 func Start(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
 	s := &Server{}
-	cfg.Address = orDefault(cfg.Address, "127.0.0.1:0")
+	if cfg.Address == "" {
+		cfg.Address = "127.0.0.1:0"
+	}
 	if cfg.Logger == nil {
 		cfg.Logger, s.Log = testkit.NewLogger(t)
 	}
@@ -48,13 +50,6 @@ func stopBound(cfg server.Config) time.Duration {
 		cfg.DrainTimeout = server.DefaultDrainTimeout
 	}
 	return cfg.DrainTimeout + 5*time.Second
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Dial connects to the server and closes the connection when the test
