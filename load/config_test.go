@@ -1,0 +1,64 @@
+package load
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBadConfig(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []Config{
+		{Conns: -1},
+		{Size: -3},
+		{Size: MaxSize + 1},
+		{Mode: "burst"},
+		{Generator: "threads"},
+		{Rate: -1},
+		{Rate: math.NaN()},
+		{ConnectRate: math.Inf(1)},
+		{Duration: -time.Second},
+		{Address: "no-port"},
+		{Network: "udp"},
+		{Conns: 30000, Address: "[::1]:1060"}, // needs source addresses ::1 cannot have
+	} {
+		if _, err := Run(context.Background(), cfg); err == nil {
+			t.Errorf("Run(%+v) succeeded, want an error", cfg)
+		}
+	}
+}
+
+// TestWorkersCap checks that no setting makes Run start more than
+// MaxWorkers processes: each worker is a process of its own.
+func TestWorkersCap(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []Config{
+		{Workers: MaxWorkers + 1, Conns: 10 * MaxWorkers},
+		{Workers: 1 << 20, Conns: 1 << 20},
+		{Conns: (MaxWorkers + 1) * ConnsPerProcess(DefaultDialsInFlight)}, // automatic
+	} {
+		_, err := cfg.withDefaults()
+		if err == nil || !strings.Contains(err.Error(), "workers") {
+			t.Errorf("withDefaults(Workers %d, Conns %d) = %v, want an error about workers", cfg.Workers, cfg.Conns, err)
+		}
+	}
+	if _, err := (Config{Workers: MaxWorkers, Conns: MaxWorkers}).withDefaults(); err != nil {
+		t.Errorf("withDefaults at the cap: %v", err)
+	}
+}
+
+func TestShardApply(t *testing.T) {
+	t.Parallel()
+	cfg, err := Config{Conns: 10, ConnectRate: 100, Shard: Shard{3, 4}}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Conns != 2 || cfg.ConnectRate != 25 || cfg.firstConn != 8 || cfg.shard != (Shard{3, 4}) || !cfg.Shard.IsZero() {
+		t.Errorf("conns %d, connect rate %g, first %d, shard %v/%v; want 2, 25, 8, 3/4 applied once", cfg.Conns, cfg.ConnectRate, cfg.firstConn, cfg.shard, cfg.Shard)
+	}
+	if _, err := (Config{Conns: 3, Shard: Shard{0, 4}}).withDefaults(); err == nil {
+		t.Error("3 connections over 4 shards: no error")
+	}
+}
