@@ -8,6 +8,8 @@
 package metrics
 
 import (
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -52,7 +54,7 @@ func NewCollector(sources ...StatsSource) *Collector {
 		open:         desc("connections_open", "Connections open now, including those finishing their echo after the client shut down its side."),
 		accepted:     desc("connections_accepted_total", "Connections admitted."),
 		refused:      desc("connections_refused_total", "Connections closed at once without being served, by reason (max_conns: the connection limit was reached).", "reason"),
-		closed:       desc("connections_closed_total", "Admitted connections that finished, by reason (peer, idle, budget, drain, error).", "reason"),
+		closed:       desc("connections_closed_total", "Admitted connections that finished, by reason ("+closeReasonList()+").", "reason"),
 		bytesIn:      desc("received_bytes_total", "Bytes read from clients."),
 		bytesOut:     desc("sent_bytes_total", "Bytes written back to clients."),
 		buffered:     desc("buffered_bytes", "Bytes held now: input read but not processed, output processed but not sent."),
@@ -86,7 +88,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.open, float64(st.Open))
 		counter(c.accepted, st.Accepted)
 		counter(c.refused, st.Refused, RefusedMaxConns)
-		for _, r := range CloseReasons {
+		// Every reason the server counts is a label from the first scrape on
+		// (at zero), so that rate() and alerts see a series before its first
+		// event.
+		for _, r := range server.CloseReasons() {
 			counter(c.closed, st.Closed[r], string(r))
 		}
 		counter(c.bytesIn, st.BytesIn)
@@ -101,11 +106,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// CloseReasons are the reason labels of connections_closed_total, every one
-// exported from the first scrape on (at zero), so that rate() and alerts
-// see a series before its first event.
-var CloseReasons = []server.CloseReason{
-	server.ClosedPeer, server.ClosedIdle, server.ClosedBudget, server.ClosedDrain, server.ClosedError,
+// closeReasonList is the server's close reasons as the help text lists
+// them: "peer, idle, ...".
+func closeReasonList() string {
+	names := make([]string, 0, len(server.CloseReasons()))
+	for _, r := range server.CloseReasons() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
 }
 
 // NewRegistry returns a registry with a Collector over sources, and Go's

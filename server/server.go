@@ -112,19 +112,6 @@ type Hooks struct {
 	Close func(remote net.Addr, processed int64, reason CloseReason, err error)
 }
 
-// CloseReason says why a connection was closed.
-type CloseReason string
-
-// The reasons a connection closes.
-const (
-	ClosedPeer    CloseReason = "peer"    // the client closed or shut down its side
-	ClosedIdle    CloseReason = "idle"    // no traffic for Config.IdleTimeout
-	ClosedBudget  CloseReason = "budget"  // over Config.MaxBuffer
-	ClosedDrain   CloseReason = "drain"   // the server stopped
-	ClosedError   CloseReason = "error"   // a read or write failed (reset, timeout)
-	ClosedRefused CloseReason = "refused" // over Config.MaxConns
-)
-
 // withDefaults returns c with its zero fields filled in, or an error for a
 // value that cannot work.
 func (c Config) withDefaults() (Config, error) {

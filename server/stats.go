@@ -70,9 +70,6 @@ type counters struct {
 	acceptErrs  atomic.Uint64
 }
 
-// closeReasons lists the reasons counted in Stats.Closed, in index order.
-var closeReasons = [...]CloseReason{ClosedPeer, ClosedIdle, ClosedBudget, ClosedDrain, ClosedError}
-
 func newCounters(e engine.Name) *counters { return &counters{engine: e} }
 
 // close counts a finished connection.
