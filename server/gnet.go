@@ -1,5 +1,22 @@
 package server
 
+// The gnet engine, file by file:
+//   - gnet.go: the engine's state, its start and stop, and gnet's On*
+//     handlers;
+//   - gnet_accept.go: the server's own accept, handing each admitted
+//     connection to an event loop;
+//   - gnet_conn.go: one connection: processing its input, sending, holding
+//     and accounting for its output;
+//   - gnet_loop.go: one event loop: its connections, the sockets that wait
+//     to drain, the idle sweep;
+//   - gnet_chain.go, gnet_chunks*.go: output held in pooled chunks;
+//   - gnet_watch*.go: the writability watcher (epoll on Linux, poll
+//     elsewhere);
+//   - gnet_pending_*.go: how many bytes wait unread in a socket;
+//   - gnet_park.go: parking connections past Config.MaxMemory;
+//   - gnet_finish.go: finishing the echo after OnClose, on Go's poller;
+//   - gnet_log.go: gnet's logger, and the read size gnet rounds up to.
+
 import (
 	"context"
 	"errors"
@@ -82,7 +99,9 @@ type gnetEngine struct {
 // (see OnTraffic).
 const batchMax = 32 << 10
 
-func startGnet(ctx context.Context, cfg *Config, st *counters) (running, net.Addr, error) {
+// startGnet binds cfg's address and serves it with the gnet engine until
+// ctx is cancelled.
+func startGnet(ctx context.Context, cfg *Config, st *counters) (*gnetEngine, net.Addr, error) {
 	loops := cfg.Loops
 	if loops == 0 {
 		loops = runtime.NumCPU() // gnet's multicore mode

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"sync/atomic"
-	"time"
 
 	"github.com/panjf2000/gnet/v2"
 )
@@ -97,13 +96,4 @@ func (e *gnetEngine) notEnrolled(tok *enrollment, remote net.Addr, err error) {
 func opened(c gnet.Conn) bool {
 	tok, _ := c.Context().(*enrollment)
 	return tok != nil && tok.state.CompareAndSwap(enrollPending, enrollOpened)
-}
-
-// everySecond lets a repeated log line through at most once a second.
-type everySecond struct{ last atomic.Int64 }
-
-func (l *everySecond) allow() bool {
-	now := time.Now().UnixNano()
-	last := l.last.Load()
-	return now-last >= int64(time.Second) && l.last.CompareAndSwap(last, now)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -73,7 +72,7 @@ func (l *loop) parkedOut(gc *gconn) {
 	l.e.st.parked.Add(1)
 	l.e.parkLog.parked(l.e)
 	if h := l.e.cfg.park; h != nil && h.parked != nil {
-		h.parked(gc)
+		h.parked(gc.remote)
 	}
 	l.kickIfFirst()
 	if gc.blocked {
@@ -162,7 +161,7 @@ func (l *loop) unpark(gc *gconn) {
 	gc.enrolls++
 	enroll := gc.enrolls
 	if h := l.e.cfg.park; h != nil && h.enrolling != nil {
-		h.enrolling(gc)
+		h.enrolling(gc.remote)
 	}
 	ch, err := l.el.Enroll(gnet.NewContext(context.Background(), gc), nc)
 	if err != nil {
@@ -190,7 +189,7 @@ func (l *loop) unpark(gc *gconn) {
 		}
 		if h := l.e.cfg.park; h != nil && h.enrolled != nil {
 			direct := queue
-			queue = func() error { return h.enrolled(gc, direct) }
+			queue = func() error { return h.enrolled(gc.remote, direct) }
 		}
 		if queue() != nil {
 			// The engine is stopping and this loop runs no more tasks:
@@ -200,19 +199,6 @@ func (l *loop) unpark(gc *gconn) {
 			}
 		}
 	}()
-}
-
-// parkHooks let a test stand in for a loaded machine's scheduling in the
-// enroll of a parked connection (Config.park).
-type parkHooks struct {
-	// parked runs on the loop when gnet has let go of gc, parked.
-	parked func(gc *gconn)
-	// enrolling runs on the loop when gc's enroll is about to begin.
-	enrolling func(gc *gconn)
-	// enrolled runs in the goroutine that got the enroll's result instead
-	// of queue, which hands the result to the loop: it must call queue
-	// and return its error.
-	enrolled func(gc *gconn, queue func() error) error
 }
 
 // netConn makes a net.Conn of its own duplicate of fd, for Enroll (which
@@ -311,23 +297,15 @@ func (l *loop) finishParked() {
 
 // parkLog logs parking without flooding: the first at once, then one line
 // a second with the count since the last line.
-type parkLog struct {
-	mu      sync.Mutex
-	last    time.Time
-	pending uint64
-}
+type parkLog struct{ lines countedLog }
 
+// parked counts a parked connection and logs it unless a line went out less
+// than a second ago.
 func (p *parkLog) parked(e *gnetEngine) {
-	p.mu.Lock()
-	p.pending++
-	now := time.Now()
-	if now.Sub(p.last) < time.Second {
-		p.mu.Unlock()
+	n, ok := p.lines.note()
+	if !ok {
 		return
 	}
-	n := p.pending
-	p.pending, p.last = 0, now
-	p.mu.Unlock()
 	e.log.Warn("max-memory reached: stopped reading from clients whose sockets take no more replies, until memory frees",
 		"max_memory", e.cfg.MaxMemory, "memory", e.st.memory.Load(), "parked_now", e.st.parked.Load(), "parked_since_last_line", n)
 }

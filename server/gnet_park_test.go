@@ -41,20 +41,20 @@ func TestGnetParkLateEnrollResult(t *testing.T) {
 		queued   = make(chan struct{})
 		released = make(chan struct{}) // the held result went to the loop
 	)
-	isSeq := func(gc *gconn) bool {
+	isSeq := func(remote net.Addr) bool {
 		a, _ := seqAddr.Load().(string)
-		return a != "" && gc.remote.String() == a
+		return a != "" && remote.String() == a
 	}
 	hooks := &parkHooks{
-		parked: func(gc *gconn) {
-			if isSeq(gc) {
+		parked: func(remote net.Addr) {
+			if isSeq(remote) {
 				parks.Add(1)
 			}
 		},
 		// On the loop, as the second enroll begins: the first enroll's
 		// result is handed to the loop now, ahead of the second's open.
-		enrolling: func(gc *gconn) {
-			if !isSeq(gc) || enrolls.Add(1) != 2 {
+		enrolling: func(remote net.Addr) {
+			if !isSeq(remote) || enrolls.Add(1) != 2 {
 				return
 			}
 			close(second)
@@ -65,8 +65,8 @@ func TestGnetParkLateEnrollResult(t *testing.T) {
 		},
 		// The first enroll's result waits for the second enroll (bounded:
 		// without it, the test fails on its own checks).
-		enrolled: func(gc *gconn, queue func() error) error {
-			if !isSeq(gc) || !heldOne.CompareAndSwap(false, true) {
+		enrolled: func(remote net.Addr, queue func() error) error {
+			if !isSeq(remote) || !heldOne.CompareAndSwap(false, true) {
 				return queue()
 			}
 			select {

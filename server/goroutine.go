@@ -26,7 +26,7 @@ import (
 
 // startGoroutine binds cfg's address and serves it with the goroutine engine
 // until ctx is cancelled.
-func startGoroutine(ctx context.Context, cfg *Config, st *counters) (running, net.Addr, error) {
+func startGoroutine(ctx context.Context, cfg *Config, st *counters) (*goroutineEngine, net.Addr, error) {
 	ln, err := listen(cfg.Network, cfg.Address, cfg.UnixMode)
 	if err != nil {
 		return nil, nil, err

@@ -82,9 +82,25 @@ func (c *counters) close(r CloseReason) {
 	}
 }
 
-// Stats returns a snapshot of the server's counters.
-func (s *Server) Stats() Stats { return s.stats.snapshot() }
+// admit takes a connection slot, or counts a refusal and returns false when
+// max connections are open already.
+func (c *counters) admit(max int) bool {
+	if c.open.Add(1) > int64(max) {
+		c.open.Add(-1)
+		c.refused.Add(1)
+		return false
+	}
+	c.accepted.Add(1)
+	return true
+}
 
+// finish gives back a slot taken by admit and counts why it closed.
+func (c *counters) finish(r CloseReason) {
+	c.open.Add(-1)
+	c.close(r)
+}
+
+// snapshot returns the counters as Stats.
 func (c *counters) snapshot() Stats {
 	st := Stats{
 		Engine:       c.engine,
