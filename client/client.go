@@ -1,18 +1,3 @@
-// Package client is the conventional blocking client of the classic
-// socket-deadlock example: it sends a number of bytes as writes of
-// codec.Message, shuts down its sending side, reads everything back and
-// checks that every byte came back uppercased.
-//
-// Sent sequentially, as the original does, a transfer larger than the two
-// sides' socket buffers deadlocks against a server that blocks while writing:
-// the client does not read until it has sent everything, so the server's
-// write blocks, so the server stops reading, so the client's write blocks.
-// Run notices when no byte has moved for Config.StallTimeout and returns a
-// *StallError that explains it; Config.Duplex reads while sending and never
-// deadlocks.
-//
-// The package never prints on its own and never exits: it writes the
-// original's progress text to Config.Output and returns errors.
 package client
 
 import (
@@ -28,14 +13,6 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/codec"
 )
 
-// Defaults used where a Config field is zero.
-const (
-	// DefaultNetwork is the network dialled when Config.Network is empty.
-	DefaultNetwork = "tcp"
-	// DefaultStallTimeout is how long no byte may move before Run gives up.
-	DefaultStallTimeout = 5 * time.Second
-)
-
 // progressEvery throttles the "bytes sent" line: printing it after each of
 // millions of 16-byte writes would cost more than the writes.
 const progressEvery = 100 * time.Millisecond
@@ -43,34 +20,6 @@ const progressEvery = 100 * time.Millisecond
 // readSize is the client's read buffer. The original reads 42 bytes at a
 // time; reading more changes nothing the server sees and is much faster.
 const readSize = 64 << 10
-
-// Config configures one run of the client. The zero value sends 0 bytes to
-// codec.DefaultAddress; set Bytes.
-type Config struct {
-	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
-	Network string
-	// Address is host:port for TCP (an IPv6 host in brackets, as
-	// net.JoinHostPort writes it) or a socket path for "unix"; empty means
-	// codec.DefaultAddress for TCP.
-	Address string
-	// Bytes is how many bytes to send; it is rounded up to a multiple of
-	// codec.ChunkSize so that the stream is whole messages, as the original
-	// rounds up to 16.
-	Bytes int64
-	// Duplex reads the replies while sending, from a second goroutine,
-	// instead of only after sending everything: it cannot deadlock.
-	Duplex bool
-	// StallTimeout is how long no byte may move either way before Run stops
-	// with a *StallError; 0 means DefaultStallTimeout. It also bounds the
-	// connect, so that a server that never answers is not waited for longer.
-	StallTimeout time.Duration
-	// ChunkSize is the size of each write; 0 means codec.ChunkSize, the
-	// original's 16. Larger chunks send the same stream with fewer system
-	// calls, which tests use to go fast.
-	ChunkSize int
-	// Output receives the original's progress text; nil discards it.
-	Output io.Writer
-}
 
 // Result is what a run did, complete or not: Run returns it with its error
 // too, so that a failed run still tells how far it got.
@@ -87,55 +36,12 @@ type Result struct {
 	Elapsed time.Duration `json:"elapsed"`
 }
 
-// withDefaults returns c with its zero fields filled in and Bytes rounded
-// up, or an error for a value that cannot work.
-func (c Config) withDefaults() (Config, error) {
-	if c.Network == "" {
-		c.Network = DefaultNetwork
-	}
-	switch c.Network {
-	case "tcp", "tcp4", "tcp6":
-		if c.Address == "" {
-			c.Address = codec.DefaultAddress
-		}
-	case "unix":
-		if c.Address == "" {
-			return c, errors.New("client: a unix socket needs a path as its address")
-		}
-	default:
-		return c, fmt.Errorf("client: unsupported network %q (want tcp, tcp4, tcp6 or unix)", c.Network)
-	}
-	if c.Bytes < 0 {
-		return c, fmt.Errorf("client: bytes must not be negative, got %d", c.Bytes)
-	}
-	const chunk = int64(codec.ChunkSize)
-	if c.Bytes > (1<<63-1)/chunk*chunk {
-		return c, fmt.Errorf("client: %d bytes is too many", c.Bytes)
-	}
-	c.Bytes = (c.Bytes + chunk - 1) / chunk * chunk
-	if c.StallTimeout < 0 {
-		return c, fmt.Errorf("client: stall timeout must not be negative, got %v", c.StallTimeout)
-	}
-	if c.StallTimeout == 0 {
-		c.StallTimeout = DefaultStallTimeout
-	}
-	if c.ChunkSize < 0 {
-		return c, fmt.Errorf("client: chunk size must not be negative, got %d", c.ChunkSize)
-	}
-	if c.ChunkSize == 0 {
-		c.ChunkSize = codec.ChunkSize
-	}
-	if c.Output == nil {
-		c.Output = io.Discard
-	}
-	return c, nil
-}
-
 // Run connects to the server, sends cfg.Bytes bytes of codec.Message,
 // shuts down its sending side and reads and checks everything that comes
 // back, sequentially or, with cfg.Duplex, at the same time.
 //
-// It returns a *StallError when no byte moved for cfg.StallTimeout, a
+// It returns a *config.Error for a value of cfg that cannot work, a
+// *StallError when no byte moved for cfg.StallTimeout, a
 // *MismatchError for a wrong byte, a *ShortError when the server closed
 // early, ErrExtraData when it sent more than it was sent, and a wrapped
 // error with the counts so far for anything else, a reset included.

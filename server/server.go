@@ -27,7 +27,8 @@ type waiter interface {
 // Start binds cfg's address and serves it in the background until ctx is
 // cancelled, then stops gracefully: it stops accepting, lets data already
 // read go back out for at most cfg.DrainTimeout, and closes everything. It
-// returns once the address accepts connections, or the bind error.
+// returns once the address accepts connections, or a *config.Error for a
+// value of cfg that cannot work, or the bind error.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {

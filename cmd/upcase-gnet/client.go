@@ -52,6 +52,9 @@ func runClient(c *cli.Context) error {
 	}
 	cfg.Output = c.App.Writer
 	_, err = client.Run(c.Context, cfg)
+	if exit, ok := badValue(err, clientFlags); ok {
+		return exit
+	}
 	var stall *client.StallError
 	switch {
 	case err == nil:
@@ -63,6 +66,12 @@ func runClient(c *cli.Context) error {
 		// or reset connection: each error says it in one line.
 		return cli.Exit(err.Error(), 1)
 	}
+}
+
+// clientFlags names the flag that sets each client.Config field a
+// *config.Error from client.Run can name.
+var clientFlags = map[string]string{
+	"StallTimeout": "stall-timeout",
 }
 
 // clientConfig turns the command line into a client.Config, or an error
@@ -80,8 +89,10 @@ func clientConfig(c *cli.Context) (client.Config, error) {
 	default:
 		return cfg, fmt.Errorf("client: want at most one argument, BYTES; got %d", args.Len())
 	}
-	if cfg.StallTimeout <= 0 {
-		return cfg, fmt.Errorf("client: --stall-timeout must be positive, got %v", cfg.StallTimeout)
+	// client.Config checks every value (Run); here only the zero that
+	// would read as its default, where the flag shows the default instead.
+	if cfg.StallTimeout == 0 {
+		return cfg, errors.New("client: --stall-timeout must be positive, got 0s")
 	}
 	if path := c.String("unix"); path != "" {
 		cfg.Network, cfg.Address = "unix", path

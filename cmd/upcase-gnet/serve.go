@@ -58,6 +58,8 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
+	// engine.Parse maps the flag onto an engine.Name: an empty one would
+	// read as server.Config's default.
 	eng, err := engine.Parse(c.String("engine"))
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
@@ -92,19 +94,19 @@ func serve(c *cli.Context) error {
 	if p := c.String("unix"); p != "" {
 		cfg.Network, cfg.Address = "unix", p
 	}
+	// server.Config checks every value (Start); the command line only
+	// parses its syntax, and refuses the zeros that would read as the
+	// library's "default" where the flag shows its default instead.
 	mode, err := strconv.ParseUint(c.String("unix-mode"), 8, 32)
-	if err != nil || mode == 0 || mode > 0o777 {
+	if err != nil || mode == 0 {
 		return cli.Exit(fmt.Sprintf("--unix-mode must be octal permissions from 1 to 0777, got %q", c.String("unix-mode")), 2)
 	}
 	cfg.UnixMode = os.FileMode(mode)
-	if cfg.ReadSize <= 0 {
-		return cli.Exit(fmt.Sprintf("--read-size must be at least 1, got %d", cfg.ReadSize), 2)
+	if cfg.ReadSize == 0 {
+		return cli.Exit("--read-size must be at least 1, got 0", 2)
 	}
-	if cfg.DrainTimeout <= 0 {
+	if cfg.DrainTimeout == 0 {
 		return cli.Exit("--drain-timeout must be positive", 2)
-	}
-	if cfg.FinishTimeout < 0 {
-		return cli.Exit("--finish-timeout must not be negative", 2)
 	}
 	out := c.App.Writer
 	quiet := c.Bool("quiet")
@@ -115,6 +117,9 @@ func serve(c *cli.Context) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Start(ctx, cfg)
+	if exit, ok := badValue(err, serveFlags); ok {
+		return exit
+	}
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
@@ -159,6 +164,22 @@ func serve(c *cli.Context) error {
 	st := srv.Stats()
 	logger.Info("stopped", "accepted", st.Accepted, "refused", st.Refused, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "undelivered", st.Undelivered)
 	return nil
+}
+
+// serveFlags names the flag that sets each server.Config field a
+// *config.Error from server.Start can name.
+var serveFlags = map[string]string{
+	"UnixMode":      "unix-mode",
+	"Engine":        "engine",
+	"Loops":         "loops",
+	"ReadSize":      "read-size",
+	"MaxBuffer":     "max-buffer",
+	"MaxMemory":     "max-memory",
+	"MaxConns":      "max-conns",
+	"IdleTimeout":   "idle-timeout",
+	"WriteTimeout":  "write-timeout",
+	"DrainTimeout":  "drain-timeout",
+	"FinishTimeout": "finish-timeout",
 }
 
 // env names a flag's environment variable.
