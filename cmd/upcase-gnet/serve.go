@@ -42,7 +42,7 @@ event, and sends them back uppercased. The first line printed is
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one summary line a second instead of per-connection lines", EnvVars: env("QUIET")},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (logs go to stderr)", EnvVars: env("LOG_FORMAT")},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: env("LOG_LEVEL")},
-			// Metrics (metrics.go).
+			// The metrics endpoint (serve_metrics.go).
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9100 (port 0 picks a free one; off by default)", EnvVars: env("METRICS_ADDR")},
 			&cli.BoolFlag{Name: "pprof", Usage: "with --metrics-addr, also serve Go's profiles under /debug/pprof/", EnvVars: env("PPROF")},
 		},
@@ -131,7 +131,8 @@ func serve(c *cli.Context) error {
 			logger.Info("buffer memory: at most "+formatSize(m)+" for all connections (--max-memory)", "max_memory", m)
 		}
 	}
-	// Metrics (metrics.go): stopped after the drain, so it can be watched.
+	// The metrics endpoint (serve_metrics.go), stopped after the drain so
+	// that the drain can be watched.
 	stopMetrics, err := startMetrics(c, out, srv, logger)
 	if err != nil {
 		stop()

@@ -1,5 +1,8 @@
 package main
 
+// serve's metrics endpoint: what --metrics-addr and --pprof start, and the
+// warning when the endpoint can be reached from beyond loopback.
+
 import (
 	"context"
 	"fmt"
