@@ -44,9 +44,9 @@ type Config struct {
 	Output io.Writer
 }
 
-// invalid returns a *config.Error for field.
-func invalid(field, format string, args ...any) error {
-	return config.Errorf("client", field, format, args...)
+// invalid returns a *config.Error for field, named name in its message.
+func invalid(field, name, format string, args ...any) error {
+	return config.Errorf("client", field, name, format, args...)
 }
 
 // withDefaults returns c with its zero fields filled in and Bytes rounded
@@ -63,27 +63,27 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	case "unix":
 		if c.Address == "" {
-			return c, invalid("Address", "a unix socket needs a path as its address")
+			return c, invalid("Address", "address", "must be a socket path for a unix socket")
 		}
 	default:
-		return c, invalid("Network", "unsupported network %q (want tcp, tcp4, tcp6 or unix)", c.Network)
+		return c, invalid("Network", "network", "%q is not supported (want tcp, tcp4, tcp6 or unix)", c.Network)
 	}
 	if c.Bytes < 0 {
-		return c, invalid("Bytes", "bytes must not be negative, got %d", c.Bytes)
+		return c, invalid("Bytes", "bytes", "must not be negative, got %d", c.Bytes)
 	}
 	const chunk = int64(codec.ChunkSize)
 	if c.Bytes > (1<<63-1)/chunk*chunk {
-		return c, invalid("Bytes", "%d bytes is too many", c.Bytes)
+		return c, invalid("Bytes", "bytes", "must be at most %d, got %d", (1<<63-1)/chunk*chunk, c.Bytes)
 	}
 	c.Bytes = (c.Bytes + chunk - 1) / chunk * chunk
 	if c.StallTimeout < 0 {
-		return c, invalid("StallTimeout", "stall timeout must not be negative, got %v", c.StallTimeout)
+		return c, invalid("StallTimeout", "stall timeout", "must not be negative, got %v", c.StallTimeout)
 	}
 	if c.StallTimeout == 0 {
 		c.StallTimeout = DefaultStallTimeout
 	}
 	if c.ChunkSize < 0 {
-		return c, invalid("ChunkSize", "chunk size must not be negative, got %d", c.ChunkSize)
+		return c, invalid("ChunkSize", "chunk size", "must not be negative, got %d", c.ChunkSize)
 	}
 	if c.ChunkSize == 0 {
 		c.ChunkSize = codec.ChunkSize

@@ -7,25 +7,24 @@ package config
 
 import "fmt"
 
-// Error is a Config value that cannot work.
+// Error says which Config field holds a value that cannot work.
 type Error struct {
-	// Pkg is the package whose Config refused the value: "server".
+	// Pkg is the package whose Config refused the value, such as "server".
 	Pkg string
-	// Field is the Config field at fault, as Go spells it: "ReadSize".
+	// Field is the field's name in Config, such as "ReadSize".
 	Field string
-	// Err says what is wrong with its value.
-	Err error
+	// Name is how the message names the field, such as "read size".
+	Name string
+	// Problem is what is wrong with the value, such as "must not be
+	// negative, got -1".
+	Problem string
 }
 
-// Error is the package, then what is wrong: "server: loops must not be
-// negative, got -1".
-func (e *Error) Error() string { return e.Pkg + ": " + e.Err.Error() }
+// Error is the one line "PKG: NAME PROBLEM".
+func (e *Error) Error() string { return e.Pkg + ": " + e.Name + " " + e.Problem }
 
-// Unwrap returns what is wrong with the value.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Errorf returns an *Error for pkg's Config field, its Err formatted as
-// fmt.Errorf does.
-func Errorf(pkg, field, format string, args ...any) error {
-	return &Error{Pkg: pkg, Field: field, Err: fmt.Errorf(format, args...)}
+// Errorf returns an *Error for pkg's Config field, named name, whose
+// Problem is format filled in with args.
+func Errorf(pkg, field, name, format string, args ...any) error {
+	return &Error{Pkg: pkg, Field: field, Name: name, Problem: fmt.Sprintf(format, args...)}
 }

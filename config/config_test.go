@@ -6,22 +6,18 @@ import (
 	"testing"
 )
 
-// TestErrorf: an *Error says its package and the problem in one line,
-// names its field, and is found through wrapping, with what it wraps.
+// TestErrorf: an *Error says its package, the field's name and the problem
+// in one line, keeps the field's Go name, and is found through wrapping.
 func TestErrorf(t *testing.T) {
-	cause := errors.New("cause")
-	err := fmt.Errorf("starting: %w", Errorf("server", "Loops", "loops must not be negative, got %d: %w", -1, cause))
+	err := fmt.Errorf("starting: %w", Errorf("server", "ReadSize", "read size", "must be 1 to %d bytes, got %d", 1<<20, -1))
 	var bad *Error
 	if !errors.As(err, &bad) {
 		t.Fatalf("errors.As(%v, *Error) = false", err)
 	}
-	if bad.Pkg != "server" || bad.Field != "Loops" {
-		t.Errorf("Pkg, Field = %q, %q; want server, Loops", bad.Pkg, bad.Field)
+	if bad.Pkg != "server" || bad.Field != "ReadSize" || bad.Name != "read size" {
+		t.Errorf("Pkg, Field, Name = %q, %q, %q; want server, ReadSize, read size", bad.Pkg, bad.Field, bad.Name)
 	}
-	if got, want := bad.Error(), "server: loops must not be negative, got -1: cause"; got != want {
+	if got, want := bad.Error(), "server: read size must be 1 to 1048576 bytes, got -1"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
-	}
-	if !errors.Is(err, cause) {
-		t.Errorf("errors.Is(%v, cause) = false", err)
 	}
 }

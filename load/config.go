@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/config"
 	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
@@ -141,8 +142,14 @@ type Config struct {
 // input and output. Run sets the command's Stdin, Stdout and Stderr.
 type WorkerCommand func() *exec.Cmd
 
+// badField is a *config.Error for field, named name in its message, whose
+// Problem is format filled in with args.
+func badField(field, name, format string, args ...any) error {
+	return config.Errorf("load", field, name, format, args...)
+}
+
 // withDefaults returns c with its zero fields filled in, or an error for a
-// value that cannot work: a *FieldError when one field's value is wrong
+// value that cannot work: a *config.Error when one field's value is wrong
 // whatever the others hold. It is the one place a Config is checked.
 func (c Config) withDefaults() (Config, error) {
 	if c.Network == "" {

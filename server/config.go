@@ -116,9 +116,9 @@ type parkHooks struct {
 	enrolled func(remote net.Addr, queue func() error) error
 }
 
-// invalid returns a *config.Error for field.
-func invalid(field, format string, args ...any) error {
-	return config.Errorf("server", field, format, args...)
+// invalid returns a *config.Error for field, named name in its message.
+func invalid(field, name, format string, args ...any) error {
+	return config.Errorf("server", field, name, format, args...)
 }
 
 // withDefaults returns c with its zero fields filled in, or a *config.Error
@@ -130,7 +130,7 @@ func (c Config) withDefaults() (Config, error) {
 	switch c.Network {
 	case "tcp", "tcp4", "tcp6", "unix":
 	default:
-		return c, invalid("Network", "unsupported network %q", c.Network)
+		return c, invalid("Network", "network", "%q is not supported (want tcp, tcp4, tcp6 or unix)", c.Network)
 	}
 	if c.Address == "" {
 		c.Address = codec.DefaultAddress
@@ -139,22 +139,22 @@ func (c Config) withDefaults() (Config, error) {
 		c.UnixMode = DefaultUnixMode
 	}
 	if c.UnixMode&^os.ModePerm != 0 {
-		return c, invalid("UnixMode", "unix socket mode %#o has more than permission bits (0777)", uint32(c.UnixMode))
+		return c, invalid("UnixMode", "unix socket mode", "%#o has more than permission bits (0777)", uint32(c.UnixMode))
 	}
 	if c.Engine == "" {
 		c.Engine = engine.Gnet
 	}
 	if _, err := engine.Parse(string(c.Engine)); err != nil {
-		return c, &config.Error{Pkg: "server", Field: "Engine", Err: err}
+		return c, invalid("Engine", "engine", "must name an engine: %v", err)
 	}
 	if c.Loops < 0 {
-		return c, invalid("Loops", "loops must not be negative, got %d", c.Loops)
+		return c, invalid("Loops", "loops", "must not be negative, got %d", c.Loops)
 	}
 	if c.ReadSize == 0 {
 		c.ReadSize = codec.MaxRead
 	}
 	if c.ReadSize < 1 || c.ReadSize > 1<<20 {
-		return c, invalid("ReadSize", "read size must be 1 to 1048576 bytes, got %d", c.ReadSize)
+		return c, invalid("ReadSize", "read size", "must be 1 to 1048576 bytes, got %d", c.ReadSize)
 	}
 	switch {
 	case c.MaxBuffer == 0:
@@ -162,7 +162,7 @@ func (c Config) withDefaults() (Config, error) {
 	case c.MaxBuffer < 0:
 		c.MaxBuffer = NoLimit
 	case c.MaxBuffer < int64(c.ReadSize):
-		return c, invalid("MaxBuffer", "max buffer %d is below the read size %d", c.MaxBuffer, c.ReadSize)
+		return c, invalid("MaxBuffer", "max buffer", "%d is below the read size %d", c.MaxBuffer, c.ReadSize)
 	}
 	switch {
 	case c.MaxMemory == 0:
@@ -170,22 +170,22 @@ func (c Config) withDefaults() (Config, error) {
 	case c.MaxMemory < 0:
 		c.MaxMemory = NoLimit
 	case c.MaxMemory < chunkSize:
-		return c, invalid("MaxMemory", "max memory %d is below one %d-byte chunk", c.MaxMemory, chunkSize)
+		return c, invalid("MaxMemory", "max memory", "%d is below one %d-byte chunk", c.MaxMemory, chunkSize)
 	}
 	if c.MaxConns < 0 {
-		return c, invalid("MaxConns", "max conns must not be negative, got %d", c.MaxConns)
+		return c, invalid("MaxConns", "max conns", "must not be negative, got %d", c.MaxConns)
 	}
 	for _, t := range []struct {
 		field, name string
 		d           time.Duration
 	}{
-		{"IdleTimeout", "idle", c.IdleTimeout},
-		{"WriteTimeout", "write", c.WriteTimeout},
-		{"DrainTimeout", "drain", c.DrainTimeout},
-		{"FinishTimeout", "finish", c.FinishTimeout},
+		{"IdleTimeout", "idle timeout", c.IdleTimeout},
+		{"WriteTimeout", "write timeout", c.WriteTimeout},
+		{"DrainTimeout", "drain timeout", c.DrainTimeout},
+		{"FinishTimeout", "finish timeout", c.FinishTimeout},
 	} {
 		if t.d < 0 {
-			return c, invalid(t.field, "%s timeout must not be negative, got %v", t.name, t.d)
+			return c, invalid(t.field, t.name, "must not be negative, got %v", t.d)
 		}
 	}
 	if c.DrainTimeout == 0 {

@@ -96,9 +96,8 @@ func runLoad(c *cli.Context) error {
 	}
 	res, err := load.Run(ctx, cfg)
 	bar.close() // Run calls Progress no more once it has returned
-	var bad *load.FieldError
-	if errors.As(err, &bad) {
-		return cli.Exit(flagError(bad), 2)
+	if exit, ok := badValue(err, loadFlags); ok {
+		return exit
 	}
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
@@ -122,7 +121,7 @@ func runLoad(c *cli.Context) error {
 // loadConfig turns the command line into a load.Config, or an error that
 // names the bad value. It parses what flags spell (addresses, sizes, names,
 // times) and refuses a 0 that load.Config would read as its own default;
-// load checks every value when it runs (flagError).
+// load checks every value when it runs (badValue).
 func loadConfig(c *cli.Context) (load.Config, error) {
 	cfg := load.Config{
 		Conns:       c.Int("conns"),
@@ -183,7 +182,7 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 }
 
 // loadFlags names the flag that sets each load.Config field that a flag
-// sets, for flagError.
+// sets, for badValue.
 var loadFlags = map[string]string{
 	"Conns":       "conns",
 	"ConnectRate": "connect-rate",
@@ -197,15 +196,6 @@ var loadFlags = map[string]string{
 	"Generator":   "generator",
 	"Workers":     "workers",
 	"SourceAddrs": "source-addrs",
-}
-
-// flagError is load's complaint about a Config field, naming the flag that
-// set it: "load: --rate must be a number from 0 up, got NaN".
-func flagError(e *load.FieldError) string {
-	if f, ok := loadFlags[e.Field]; ok {
-		return "load: --" + f + " " + e.Problem
-	}
-	return e.Error()
 }
 
 // workerCommand re-runs this binary as a load worker.

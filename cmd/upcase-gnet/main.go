@@ -50,16 +50,17 @@ func oneLineUsageError(_ *cli.Context, err error, _ bool) error {
 }
 
 // badValue reports a value a library's Config refused (a *config.Error)
-// as bad input: one line naming the flag that set it (flags maps Config
-// fields to flag names) and exit code 2. ok is false for any other error.
+// as bad input: one line naming the flag that set the field, such as
+// "load: --rate must be a number from 0 up, got NaN" (flags maps Config
+// fields to flag names), and exit code 2. ok is false for any other error.
 func badValue(err error, flags map[string]string) (exit cli.ExitCoder, ok bool) {
 	var bad *config.Error
 	if !errors.As(err, &bad) {
 		return nil, false
 	}
-	msg := err.Error()
+	msg := bad.Error()
 	if name, ok := flags[bad.Field]; ok {
-		msg = "--" + name + ": " + msg
+		msg = bad.Pkg + ": --" + name + " " + bad.Problem
 	}
 	return cli.Exit(msg, 2), true
 }
