@@ -31,10 +31,10 @@ type transfer struct {
 // writeAll writes p[off:] in writes of at most chunk bytes until the stream
 // ends, each write allowed stall without progress. It returns the offset
 // reached.
-func writeAll(conn net.Conn, p payload, off int64, chunk int, stall time.Duration) (int64, error) {
-	for off < p.size {
+func writeAll(conn net.Conn, p testkit.Stream, off int64, chunk int, stall time.Duration) (int64, error) {
+	for off < p.Size {
 		conn.SetWriteDeadline(time.Now().Add(stall))
-		n, err := conn.Write(p.at(off, chunk))
+		n, err := conn.Write(p.At(off, chunk))
 		off += int64(n)
 		switch {
 		case err == nil:
@@ -51,13 +51,13 @@ func writeAll(conn net.Conn, p payload, off int64, chunk int, stall time.Duratio
 
 // readAll reads replies to EOF, verifying every byte, each read allowed
 // stall. onRead, if set, sees the running count. It returns the count.
-func readAll(conn net.Conn, p payload, stall time.Duration, onRead func(received int64)) (int64, error) {
+func readAll(conn net.Conn, p testkit.Stream, stall time.Duration, onRead func(received int64)) (int64, error) {
 	buf := make([]byte, 64<<10)
 	var got int64
 	for {
 		conn.SetReadDeadline(time.Now().Add(stall))
 		n, err := conn.Read(buf)
-		if cerr := p.check(got, buf[:n]); cerr != nil {
+		if cerr := p.Check(got, buf[:n]); cerr != nil {
 			return got, cerr
 		}
 		got += int64(n)
@@ -80,13 +80,13 @@ func readAll(conn net.Conn, p payload, stall time.Duration, onRead func(received
 // down its sending side, and only then reads the replies to EOF. Against a
 // server that does not read while it writes, it deadlocks once the payload
 // outgrows the socket buffers; stall bounds how long it waits for that.
-func sequential(conn net.Conn, p payload, chunk int, stall time.Duration) (transfer, error) {
+func sequential(conn net.Conn, p testkit.Stream, chunk int, stall time.Duration) (transfer, error) {
 	return sequentialFrom(conn, p, 0, chunk, stall)
 }
 
 // sequentialFrom is sequential from offset off of the payload: it finishes
 // a transfer begun by hand.
-func sequentialFrom(conn net.Conn, p payload, off int64, chunk int, stall time.Duration) (transfer, error) {
+func sequentialFrom(conn net.Conn, p testkit.Stream, off int64, chunk int, stall time.Duration) (transfer, error) {
 	var tr transfer
 	var err error
 	if tr.sent, err = writeAll(conn, p, off, chunk, stall); err != nil {
@@ -110,7 +110,7 @@ func sequentialFrom(conn net.Conn, p payload, off int64, chunk int, stall time.D
 // to EOF, then the connection is closed, which ends a blocked writer. The
 // read error is returned; the write error separately, since a server that
 // stops makes the writer of an endless payload fail by design.
-func duplex(conn net.Conn, p payload, chunk int, onRead func(received int64)) (tr transfer, writeErr, readErr error) {
+func duplex(conn net.Conn, p testkit.Stream, chunk int, onRead func(received int64)) (tr transfer, writeErr, readErr error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -127,19 +127,19 @@ func duplex(conn net.Conn, p payload, chunk int, onRead func(received int64)) (t
 
 // checkRoundTrip runs the duplex client over p and says what went wrong
 // unless every byte came back.
-func checkRoundTrip(conn net.Conn, p payload, chunk int) error {
+func checkRoundTrip(conn net.Conn, p testkit.Stream, chunk int) error {
 	tr, werr, rerr := duplex(conn, p, chunk, nil)
 	if werr != nil || rerr != nil {
-		return fmt.Errorf("duplex round trip of %d bytes: write: %v; read: %v", p.size, werr, rerr)
+		return fmt.Errorf("duplex round trip of %d bytes: write: %v; read: %v", p.Size, werr, rerr)
 	}
-	if tr.received != p.size {
-		return fmt.Errorf("duplex round trip: got %d bytes back, want %d", tr.received, p.size)
+	if tr.received != p.Size {
+		return fmt.Errorf("duplex round trip: got %d bytes back, want %d", tr.received, p.Size)
 	}
 	return nil
 }
 
 // roundTrip is checkRoundTrip failing the test.
-func roundTrip(t *testing.T, conn net.Conn, p payload, chunk int) {
+func roundTrip(t *testing.T, conn net.Conn, p testkit.Stream, chunk int) {
 	t.Helper()
 	if err := checkRoundTrip(conn, p, chunk); err != nil {
 		t.Fatal(err)

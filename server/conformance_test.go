@@ -159,7 +159,7 @@ func testAllByteValues(t *testing.T, e engine.Name) {
 		{256, 256}, {1, 1}, {255, 7}, {257, 13}, {1023, 1021}, {1025, 1025}, {4099, 333}, {65537, 4097},
 	} {
 		t.Run(fmt.Sprintf("%d bytes in %d-byte writes", tc.size, tc.chunk), func(t *testing.T) {
-			roundTrip(t, dial(t, srv), blockPayload(all, tc.size), tc.chunk)
+			roundTrip(t, dial(t, srv), testkit.NewStream(all, tc.size), tc.chunk)
 		})
 	}
 }
@@ -183,7 +183,7 @@ func testConcurrentClients(t *testing.T, e engine.Name) {
 			defer conn.Close()
 			// Each client its own slice of the block, so that crossed
 			// replies show.
-			p := blockPayload(randomBlock[i*61:], 100+int64(i%17))
+			p := testkit.NewStream(randomBlock[i*61:], 100+int64(i%17))
 			if _, err := sequential(conn, p, 16, stallTimeout); err != nil {
 				errs <- fmt.Errorf("client %d: %w", i, err)
 			}
@@ -507,7 +507,7 @@ func testReset(t *testing.T, e engine.Name) {
 	if _, err := io.ReadFull(rst, got); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.check(0, got); err != nil {
+	if err := p.Check(0, got); err != nil {
 		t.Fatal(err)
 	}
 	// Linger 0 makes the close a reset, with replies and data in flight.
@@ -563,7 +563,7 @@ func testGracefulStop(t *testing.T, e engine.Name) {
 					once.Do(streaming.Done)
 				}
 			}
-			results[i], _, readErrs[i] = duplex(c, randomPayload(endless), 4096, onRead)
+			results[i], _, readErrs[i] = duplex(c, randomPayload(testkit.Endless), 4096, onRead)
 			once.Do(streaming.Done) // a client that failed early must not hang the test
 		})
 	}

@@ -178,7 +178,7 @@ func writeStalling(c net.Conn, i int, n int64, stall time.Duration, until time.T
 			dl = until
 		}
 		c.SetWriteDeadline(dl)
-		w, err := c.Write(s.next(off, int(min(64<<10, n-off))))
+		w, err := c.Write(next(s, off, int(min(64<<10, n-off))))
 		off += int64(w)
 		switch {
 		case err == nil:

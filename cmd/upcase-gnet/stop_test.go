@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // testStopWhileStreaming sends SIGTERM while 1,000 clients stream. Every
@@ -30,7 +32,7 @@ func testStopWhileStreaming(t *testing.T, bin, engine string) {
 	results := make([]streamResult, clients)
 	var wg sync.WaitGroup
 	for i := range clients {
-		wg.Go(func() { results[i] = windowedStream(srv.addr, i, endless, window, before, streaming) })
+		wg.Go(func() { results[i] = windowedStream(srv.addr, i, testkit.Endless, window, before, streaming) })
 	}
 	for range clients {
 		select {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,43 +10,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // The clients of the fault suite: each with a byte stream of its own,
 // checked byte for byte, streaming, pinging or only connected.
 
-// stream is client i's endless byte stream: a block of its own, not a power
-// of two long, with letters and other bytes, so that a crossed, shifted or
-// wrongly cased reply shows.
-type stream struct{ block, upper []byte }
-
-func newStream(i int) stream {
-	block := fmt.Appendf(nil, "client %04d: capitalize this! \x00\xe9\xff ", i)
-	return stream{block: block, upper: codec.Upper(bytes.Clone(block))}
+// newStream is client i's endless byte stream: a block of its own, not a
+// power of two long, with letters and other bytes, so that a crossed,
+// shifted or wrongly cased reply shows.
+func newStream(i int) testkit.Stream {
+	return testkit.NewStream(fmt.Appendf(nil, "client %04d: capitalize this! \x00\xe9\xff ", i), testkit.Endless)
 }
 
-// next returns at most max bytes of the stream from offset off.
-func (s stream) next(off int64, max int) []byte {
+// next returns max bytes of s from offset off, copied from as many of its
+// blocks as they span.
+func next(s testkit.Stream, off int64, max int) []byte {
 	var b []byte
 	for len(b) < max {
-		i := int(off % int64(len(s.block)))
-		n := min(len(s.block)-i, max-len(b))
-		b = append(b, s.block[i:i+n]...)
-		off += int64(n)
+		b = append(b, s.At(off+int64(len(b)), max-len(b))...)
 	}
 	return b
-}
-
-// check verifies that got is the reply expected at offset off.
-func (s stream) check(off int64, got []byte) error {
-	for j, b := range got {
-		if want := s.upper[(off+int64(j))%int64(len(s.upper))]; b != want {
-			return fmt.Errorf("wrong byte at offset %d: got %#02x, want %#02x", off+int64(j), b, want)
-		}
-	}
-	return nil
 }
 
 // streamResult is what one streaming client saw.
@@ -56,11 +39,8 @@ type streamResult struct {
 	err            error
 }
 
-// endless is the length of a stream written until the connection ends.
-const endless = int64(1) << 62
-
-// windowedStream writes n bytes of client i's stream (endless: until a
-// write fails), keeping at most window of them unanswered as a client that
+// windowedStream writes n bytes of client i's stream (testkit.Endless:
+// until a write fails), keeping at most window of them unanswered as a client that
 // reads while it writes does, then shuts down its side. It checks every
 // reply byte and reads until EOF, which must come: after the last reply, or
 // when the server stops. Once before bytes are back it says so on
@@ -105,10 +85,10 @@ func windowedStream(addr string, i int, n, window, before int64, streaming chan<
 				return
 			}
 			c.SetWriteDeadline(time.Now().Add(faultBound))
-			k, err := c.Write(s.next(off, int(min(16<<10, n-off, window))))
+			k, err := c.Write(next(s, off, int(min(16<<10, n-off, window))))
 			off += int64(k)
 			if err != nil {
-				if n == endless {
+				if n == testkit.Endless {
 					err = nil // the server stopped reading: by design
 				}
 				wdone <- written{off, err}
@@ -121,7 +101,7 @@ func windowedStream(addr string, i int, n, window, before int64, streaming chan<
 	for {
 		c.SetReadDeadline(time.Now().Add(faultBound))
 		k, err := c.Read(buf)
-		if cerr := s.check(r.received, buf[:k]); cerr != nil && r.err == nil {
+		if cerr := s.Check(r.received, buf[:k]); cerr != nil && r.err == nil {
 			r.err = cerr
 		}
 		r.received += int64(k)
@@ -168,7 +148,7 @@ func streamRoundTrip(addr string, i int, n int64) error {
 
 // pingConn writes one message for client i and reads exactly its reply.
 func pingConn(c net.Conn, i int) error {
-	return testkit.Ping(c, newStream(i).next(0, 32), faultBound)
+	return testkit.Ping(c, next(newStream(i), 0, 32), faultBound)
 }
 
 // network is the network of an address serve printed: a path is a unix

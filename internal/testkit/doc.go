@@ -8,7 +8,10 @@
 //     Mute): servers that misbehave in one known way, for the clients'
 //     tests; Listen, a listener nobody accepts from; ClosedPort, where
 //     nothing listens;
-//   - the clients that are more than a dial: SmallReceive, Ping, Dial;
+//   - Stream: what a client sends, a deterministic byte stream of any
+//     length, and the check of its reply byte for byte;
+//   - the clients that are more than a dial: SmallReceive, SendOnly,
+//     CloseWrite, Reset, Ping, Dial;
 //   - Child: the test binary run again as a helper process;
 //   - Poll and WaitFor: the bounded waits for what moves on other
 //     goroutines or in other processes.
