@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/client"
 	"github.com/upcase-gnet/upcase-gnet/codec"
@@ -131,19 +130,4 @@ func TestOtherNetworks(t *testing.T) {
 			t.Fatalf("Run = %+v, %v; want all 65536 bytes back", res, err)
 		}
 	})
-}
-
-func TestBadConfig(t *testing.T) {
-	t.Parallel()
-	for _, cfg := range []client.Config{
-		{Bytes: -1},
-		{Network: "udp"},
-		{Network: "unix"},
-		{StallTimeout: -time.Second},
-		{ChunkSize: -1},
-	} {
-		if _, err := client.Run(context.Background(), cfg); err == nil || !strings.HasPrefix(err.Error(), "client: ") {
-			t.Errorf("Run(%+v) = %v; want a client: error", cfg, err)
-		}
-	}
 }
