@@ -308,7 +308,7 @@ func emfileServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Room for the listener, the poller and a handful of connections.
-	rl.Cur = uint64(len(fds) + 24)
+	setLimit(&rl.Cur, len(fds)+24)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
 		t.Fatal(err)
 	}
@@ -330,3 +330,7 @@ func emfileServer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// setLimit sets a field of syscall.Rlimit, a uint64 on Linux and an int64
+// on FreeBSD.
+func setLimit[T int64 | uint64](field *T, n int) { *field = T(n) }
