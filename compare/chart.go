@@ -15,6 +15,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // Chart sizes: one panel, and the padding around panels.
@@ -192,14 +194,14 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 // chartPoints are an engine's medians of metric in the series of mode, by
 // connection count. A log axis cannot show values at or below zero: they are
 // left out.
-func chartPoints(rep *Report, engine string, mode Mode, metric string, logY bool) plotter.XYs {
+func chartPoints(rep *Report, eng engine.Name, mode Mode, metric string, logY bool) plotter.XYs {
 	var pts plotter.XYs
 	for _, s := range rep.Summary {
 		if s.Series.Mode != mode {
 			continue
 		}
 		for _, row := range s.Rows {
-			v, ok := row.Median[engine]
+			v, ok := row.Median[eng]
 			if row.Metric != metric || !ok || math.IsNaN(v) || math.IsInf(v, 0) || (logY && v <= 0) {
 				continue
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // TestJSONNamesUnits checks that every number in compare's own JSON (the
@@ -20,7 +22,7 @@ func TestJSONNamesUnits(t *testing.T) {
 	rep := &Report{
 		Started:  time.Now(),
 		Elapsed:  time.Minute,
-		Settings: Settings{Engines: []string{"gnet", "goroutine"}, Series: []Series{tr.Series}, Repeat: 1, Duration: time.Second, Warmup: time.Second, Size: 16, Rate: 3, Window: 1, SlowBytes: SlowBytes, CPUs: 2},
+		Settings: Settings{Engines: engine.All(), Series: []Series{tr.Series}, Repeat: 1, Duration: time.Second, Warmup: time.Second, Size: 16, Rate: 3, Window: 1, SlowBytes: SlowBytes, CPUs: 2},
 		Trials:   []Trial{tr},
 	}
 	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)

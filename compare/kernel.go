@@ -2,16 +2,8 @@ package compare
 
 import (
 	"math"
-	"net"
-	"strconv"
 	"time"
 )
-
-// DefaultKernelEvery is how often the kernel's socket memory is read: less
-// often than the server, as reading the slab caches walks every cache of
-// the machine, and socket memory moves with connections, which come and go
-// slowly.
-const DefaultKernelEvery = 250 * time.Millisecond
 
 // KernelSample is one reading of the kernel's memory for TCP sockets. It
 // is the whole network namespace's, not one process's: on loopback, where
@@ -138,62 +130,4 @@ func (k *KernelStats) perConn(conns int) kernelPerConn {
 type kernelPerConn struct {
 	tcp, slab               float64
 	tcpOK, slabOK, slabRead bool
-}
-
-// kernelSampler reads the kernel's socket memory at a steady pace from a
-// goroutine of its own until stopped.
-type kernelSampler struct {
-	port    uint16 // the server's
-	t0      time.Time
-	samples []KernelSample // written by the loop, read after done
-	err     error          // why the first reading failed
-	quit    chan struct{}
-	done    chan struct{}
-}
-
-// startKernelSampler takes the first reading (the baseline) at once and
-// the others every period.
-func startKernelSampler(port uint16, t0 time.Time, every time.Duration) *kernelSampler {
-	s := &kernelSampler{port: port, t0: t0, quit: make(chan struct{}), done: make(chan struct{})}
-	if s.take(); s.err != nil {
-		close(s.done)
-		return s
-	}
-	go repeat(every, s.quit, s.done, s.take)
-	return s
-}
-
-func (s *kernelSampler) take() {
-	k, err := readKernel(s.port)
-	if err != nil {
-		if len(s.samples) == 0 {
-			s.err = err
-		}
-		return
-	}
-	k.At = time.Since(s.t0)
-	s.samples = append(s.samples, k)
-}
-
-// stop takes a last reading and returns them all, or why there are none.
-func (s *kernelSampler) stop() ([]KernelSample, error) {
-	close(s.quit)
-	<-s.done
-	if s.err == nil {
-		s.take()
-	}
-	return s.samples, s.err
-}
-
-// portOf is the port of a host:port address, 0 if it has none.
-func portOf(addr string) uint16 {
-	_, p, err := net.SplitHostPort(addr)
-	if err != nil {
-		return 0
-	}
-	n, err := strconv.ParseUint(p, 10, 16)
-	if err != nil {
-		return 0
-	}
-	return uint16(n)
 }

@@ -6,31 +6,39 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
-// Mode is what the connections of a series do.
+// Mode is what the connections of a series do: one of load's modes as it
+// is, or a kind of series compare makes of them.
 type Mode string
 
+// load's modes, as series.
 const (
 	// PingPong: each connection writes one message and waits for its whole
-	// reply before the next, as fast as it can.
-	PingPong Mode = "pingpong"
+	// reply before the next, as fast as it can (load.PingPong).
+	PingPong = Mode(load.PingPong)
 	// Stream: each connection writes whenever the socket takes more and
-	// reads concurrently, with no window (load --window 0): what common
-	// stream benchmarks do.
-	Stream Mode = "stream"
-	// Window: stream with at most Config.Window bytes written and not yet
-	// had back per connection, so that each connection waits for its
-	// replies once the window is full.
-	Window Mode = "window"
-	// Paced: pingpong at Config.Rate messages a second per connection, the
-	// connections' sends spread evenly in time.
-	Paced Mode = "paced"
+	// reads concurrently, with no window (load.Stream, Window 0): what
+	// common stream benchmarks do.
+	Stream = Mode(load.Stream)
 	// Slow: the series' connections each send SlowBytes and then read
-	// nothing, and one more connection, measured, plays pingpong beside
-	// them; the series measures what the stuck ones cost the server and
-	// the one that is not.
-	Slow Mode = "slow"
+	// nothing (load.Slow), and one more connection, measured, plays
+	// pingpong beside them; the series measures what the stuck ones cost
+	// the server and the one that is not.
+	Slow = Mode(load.Slow)
+)
+
+// The kinds of series compare makes of load's modes.
+const (
+	// Window: stream with at most the comparison's window of bytes
+	// written and not yet had back per connection, so that each
+	// connection waits for its replies once the window is full.
+	Window Mode = "window"
+	// Paced: pingpong at the comparison's rate of messages a second per
+	// connection, the connections' sends spread evenly in time.
+	Paced Mode = "paced"
 	// Idle: the connections are opened and held, and send nothing; the
 	// series measures what a held connection costs the server in memory.
 	Idle Mode = "idle"
@@ -133,43 +141,4 @@ func parseOne(name string) (Series, error) {
 		return bad(fmt.Sprintf("connection count %q is not a positive number", n))
 	}
 	return Series{Mode(mode), conns}, nil
-}
-
-// jobs are the load children the series runs: the measured one, and for
-// a slow series the slow connections beside it, started first and held
-// until after the measured one ends.
-func (s Series) jobs(cfg *Config) (measured loadJob, beside *loadJob) {
-	measured = loadJob{conns: s.Conns, warmup: cfg.Warmup, duration: cfg.Duration, args: s.loadArgs(cfg)}
-	if s.Mode != Slow {
-		return measured, nil
-	}
-	measured.conns, measured.warmup = 1, cfg.SlowSettle+cfg.Warmup
-	return measured, &loadJob{
-		conns:    s.Conns,
-		duration: cfg.SlowSettle + cfg.Warmup + cfg.Duration + slowHold,
-		args:     []string{"--mode", "slow", "--slow-bytes", strconv.Itoa(SlowBytes)},
-	}
-}
-
-// loadArgs are the flags of `load` that make its connections do what the
-// series' mode says.
-func (s Series) loadArgs(cfg *Config) []string {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	switch s.Mode {
-	case Stream:
-		return []string{"--mode", "stream", "--window", "0"}
-	case Window:
-		return []string{"--mode", "stream", "--window", strconv.Itoa(cfg.Window)}
-	case Paced:
-		return []string{"--mode", "pingpong", "--rate", f(cfg.Rate)}
-	case Slow:
-		// The measured connection beside the slow ones (see jobs).
-		return []string{"--mode", "pingpong"}
-	case Idle:
-		// load has no mode that sends nothing: pingpong paced at one message
-		// per IdleInterval, with each connection's first message spread over
-		// that interval, sends none within any run of reasonable length.
-		return []string{"--mode", "pingpong", "--rate", f(1 / IdleInterval.Seconds())}
-	}
-	return []string{"--mode", string(s.Mode)}
 }

@@ -3,6 +3,7 @@ package compare
 import (
 	"slices"
 
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
@@ -27,8 +28,9 @@ const (
 	keyErrors    = "errors"
 )
 
-// metric is one row of a series in the table.
-type metric struct {
+// rowSpec is one row a series may have in the table: the measure it
+// shows, and for which series.
+type rowSpec struct {
 	key   string
 	label string
 	unit  string
@@ -51,8 +53,8 @@ var (
 	waiting = []Mode{Paced, Slow, Idle}
 )
 
-// metrics are the rows of each series, in order.
-var metrics = []metric{
+// rowSpecs are the rows a series may have, in order.
+var rowSpecs = []rowSpec{
 	{keyMsgs, "messages/s", "1/s", traffic, true},
 	{keyMB, "MB/s each way", "MB/s", bulk, true},
 	{keyP50, "latency p50 µs", "µs", traffic, true},
@@ -98,12 +100,7 @@ func measure(r *Trial) map[string]value {
 			continue
 		}
 		conns += lr.Connected
-		for _, n := range lr.Errors {
-			errs += n
-		}
-		for _, n := range lr.ConnectFailed {
-			errs += n
-		}
+		errs += lr.ErrorCount() + lr.FailedDials()
 	}
 	if res != nil {
 		moved := res.Messages > 0
@@ -149,7 +146,7 @@ func measure(r *Trial) map[string]value {
 // generatorBound says, for each engine with both figures, whether the
 // generator's CPU per message was at least GeneratorBoundShare of the
 // server's, from the medians in rows.
-func generatorBound(rows []Row, engines []string) map[string]bool {
+func generatorBound(rows []Row, engines []engine.Name) map[engine.Name]bool {
 	var gen, srv *Row
 	for i := range rows {
 		switch rows[i].Metric {
@@ -162,7 +159,7 @@ func generatorBound(rows []Row, engines []string) map[string]bool {
 	if gen == nil || srv == nil {
 		return nil
 	}
-	out := map[string]bool{}
+	out := map[engine.Name]bool{}
 	for _, e := range engines {
 		g, gok := gen.Median[e]
 		s, sok := srv.Median[e]
@@ -184,7 +181,7 @@ type SeriesSummary struct {
 	// CPU per message was at least GeneratorBoundShare of the server's:
 	// then the series measures the generator in good part. Absent where
 	// either was not measured.
-	GeneratorBound map[string]bool `json:"generator_bound,omitempty"`
+	GeneratorBound map[engine.Name]bool `json:"generator_bound,omitempty"`
 }
 
 // Row is one measure of a series on both engines.
@@ -194,7 +191,7 @@ type Row struct {
 	Unit   string `json:"unit"`
 	// Median is each engine's median over its good runs; an engine with
 	// no measure has no entry.
-	Median map[string]float64 `json:"median"`
+	Median map[engine.Name]float64 `json:"median"`
 	// Ratio is the median over the rounds of the first engine's measure
 	// divided by the second's in the same round; nil when no round has
 	// both (or the measure has no meaningful ratio).
@@ -204,7 +201,7 @@ type Row struct {
 // Summarize reduces runs to one SeriesSummary per series, in the order the
 // series first appear, comparing engines[0] with engines[1]. Failed runs are
 // left out.
-func Summarize(runs []Trial, engines []string) []SeriesSummary {
+func Summarize(runs []Trial, engines []engine.Name) []SeriesSummary {
 	var order []Series
 	bySeries := map[Series][]*Trial{}
 	for i := range runs {
@@ -221,9 +218,9 @@ func Summarize(runs []Trial, engines []string) []SeriesSummary {
 	return out
 }
 
-func summarizeSeries(s Series, runs []*Trial, engines []string) SeriesSummary {
+func summarizeSeries(s Series, runs []*Trial, engines []engine.Name) SeriesSummary {
 	// measured[engine][round] holds the measures of each good run.
-	measured := map[string]map[int]map[string]value{}
+	measured := map[engine.Name]map[int]map[string]value{}
 	for _, r := range runs {
 		if r.Error != "" {
 			continue
@@ -234,11 +231,11 @@ func summarizeSeries(s Series, runs []*Trial, engines []string) SeriesSummary {
 		measured[r.Engine][r.Round] = measure(r)
 	}
 	sum := SeriesSummary{Series: s}
-	for _, mt := range metrics {
+	for _, mt := range rowSpecs {
 		if !slices.Contains(mt.modes, s.Mode) {
 			continue
 		}
-		row := Row{Metric: mt.key, Label: mt.label, Unit: mt.unit, Median: map[string]float64{}}
+		row := Row{Metric: mt.key, Label: mt.label, Unit: mt.unit, Median: map[engine.Name]float64{}}
 		for _, e := range engines {
 			var vs []float64
 			for _, m := range measured[e] {

@@ -7,14 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
 // trial is a recorded run: the load's throughput and errors, the server's
 // baseline and peak RSS and its CPU in the measured time.
-func trial(s Series, engine string, round int, msgsPerS float64, msgs uint64, baseline, peak int64, cpu time.Duration) Trial {
+func trial(s Series, eng engine.Name, round int, msgsPerS float64, msgs uint64, baseline, peak int64, cpu time.Duration) Trial {
 	return Trial{
-		Series: s, Engine: engine, Round: round,
+		Series: s, Engine: eng, Round: round,
 		Server: ServerStats{Sampled: true, BaselineRSS: baseline, PeakRSS: peak, CPU: cpu},
 		Load: &load.Result{
 			Mode: string(s.Mode), Conns: s.Conns, Connected: s.Conns,
@@ -130,12 +131,12 @@ func TestMeasure(t *testing.T) {
 func TestSummarizeRatios(t *testing.T) {
 	t.Parallel()
 	pp := Series{PingPong, 100}
-	engines := []string{"gnet", "goroutine"}
+	engines := engine.All()
 	for _, tc := range []struct {
 		name       string
 		trials     []Trial
-		wantMedian map[string]float64 // messages/s
-		wantRatio  float64            // NaN: no ratio
+		wantMedian map[engine.Name]float64 // messages/s
+		wantRatio  float64                 // NaN: no ratio
 	}{
 		{
 			name: "one round",
@@ -143,7 +144,7 @@ func TestSummarizeRatios(t *testing.T) {
 				trial(pp, "gnet", 1, 300, 1, 0, 0, 0),
 				trial(pp, "goroutine", 1, 200, 1, 0, 0, 0),
 			},
-			wantMedian: map[string]float64{"gnet": 300, "goroutine": 200},
+			wantMedian: map[engine.Name]float64{"gnet": 300, "goroutine": 200},
 			wantRatio:  1.5,
 		},
 		{
@@ -155,7 +156,7 @@ func TestSummarizeRatios(t *testing.T) {
 				trial(pp, "gnet", 2, 150, 1, 0, 0, 0), trial(pp, "goroutine", 2, 150, 1, 0, 0, 0),
 				trial(pp, "gnet", 3, 600, 1, 0, 0, 0), trial(pp, "goroutine", 3, 200, 1, 0, 0, 0),
 			},
-			wantMedian: map[string]float64{"gnet": 200, "goroutine": 150},
+			wantMedian: map[engine.Name]float64{"gnet": 200, "goroutine": 150},
 			wantRatio:  2,
 		},
 		{
@@ -168,7 +169,7 @@ func TestSummarizeRatios(t *testing.T) {
 					return r
 				}(),
 			},
-			wantMedian: map[string]float64{"gnet": 550, "goroutine": 100},
+			wantMedian: map[engine.Name]float64{"gnet": 550, "goroutine": 100},
 			wantRatio:  2,
 		},
 		{
@@ -176,13 +177,13 @@ func TestSummarizeRatios(t *testing.T) {
 			trials: []Trial{
 				trial(pp, "gnet", 1, 100, 1, 0, 0, 0), trial(pp, "goroutine", 1, 0, 1, 0, 0, 0),
 			},
-			wantMedian: map[string]float64{"gnet": 100, "goroutine": 0},
+			wantMedian: map[engine.Name]float64{"gnet": 100, "goroutine": 0},
 			wantRatio:  math.NaN(),
 		},
 		{
 			name:       "an engine with no good run has no median",
 			trials:     []Trial{trial(pp, "gnet", 1, 100, 1, 0, 0, 0)},
-			wantMedian: map[string]float64{"gnet": 100},
+			wantMedian: map[engine.Name]float64{"gnet": 100},
 			wantRatio:  math.NaN(),
 		},
 	} {
@@ -218,7 +219,7 @@ func TestSummarizeRowsByMode(t *testing.T) {
 		trial(Series{Idle, 10}, "gnet", 1, 0, 0, 0, 0, 0),
 		trial(Series{Stream, 1}, "goroutine", 1, 1, 1, 0, 0, 0),
 	}
-	sums := Summarize(trials, []string{"gnet", "goroutine"})
+	sums := Summarize(trials, engine.All())
 	if got, want := len(sums), 2; got != want {
 		t.Fatalf("%d series, want %d", got, want)
 	}
@@ -259,7 +260,7 @@ func TestWriteTable(t *testing.T) {
 	}
 	trials[3].Server.Sampled = false
 	rep := &Report{
-		Settings: Settings{Engines: []string{"gnet", "goroutine"}, Repeat: 3, Duration: 5 * time.Second, Warmup: time.Second, Size: 16, Pin: true, ServerCPUs: "0", LoadCPUs: "1", CPUs: 2, OS: "linux/amd64",
+		Settings: Settings{Engines: engine.All(), Repeat: 3, Duration: 5 * time.Second, Warmup: time.Second, Size: 16, Pin: true, ServerCPUs: "0", LoadCPUs: "1", CPUs: 2, OS: "linux/amd64",
 			Series: []Series{{PingPong, 1000}, {Paced, 10}, {Paced, 20}, {Slow, 3}, {Idle, 10000}}, Rate: 3, Window: 65536, SlowBytes: SlowBytes, SlowSettle: 2 * time.Second},
 		Trials: trials,
 	}
@@ -306,7 +307,7 @@ func TestGeneratorBound(t *testing.T) {
 		trial(Series{Idle, 10}, "gnet", 1, 0, 0, 0, 0, 0),
 		trial(Series{Idle, 10}, "goroutine", 1, 0, 0, 0, 0, 0),
 	}
-	rep := &Report{Settings: Settings{Engines: []string{"gnet", "goroutine"}, Repeat: 1}, Trials: trials}
+	rep := &Report{Settings: Settings{Engines: engine.All(), Repeat: 1}, Trials: trials}
 	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
 	if got := rep.Summary[0].GeneratorBound; !got["gnet"] || got["goroutine"] || len(got) != 2 {
 		t.Errorf("generator-bound %v, want gnet yes, goroutine no", got)
@@ -390,13 +391,13 @@ func TestWriteChart(t *testing.T) {
 	}
 	// Every other kind, drawn as marks beside the lines.
 	for _, s := range []Series{{Stream, 100}, {Window, 100}, {Paced, 1000}, {Slow, 30}, {Idle, 1000}} {
-		for _, e := range []string{"gnet", "goroutine"} {
+		for _, e := range engine.All() {
 			tr := trial(s, e, 1, 1e6, 1, 10<<20, 12<<20, 0)
 			tr.Kernel.fill([]KernelSample{{ServerRead: true}, {ServerMem: 4 << 20, ServerRead: true}}, nil, 0, time.Hour)
 			trials = append(trials, tr)
 		}
 	}
-	rep := &Report{Settings: Settings{Engines: []string{"gnet", "goroutine"}}, Trials: trials}
+	rep := &Report{Settings: Settings{Engines: engine.All()}, Trials: trials}
 	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
 	panels, err := chartPanels(rep)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
 // WriteTable writes the report's summary as one side-by-side table:
@@ -45,8 +47,8 @@ func WriteTable(w io.Writer, rep *Report) error {
 }
 
 // boundCell says whether the series was generator-bound on engine.
-func boundCell(bound map[string]bool, engine string) string {
-	b, ok := bound[engine]
+func boundCell(bound map[engine.Name]bool, eng engine.Name) string {
+	b, ok := bound[eng]
 	switch {
 	case !ok:
 		return "n/a"
@@ -90,8 +92,8 @@ func caption(rep *Report) string {
 		st.Size, st.Duration, st.Warmup, rounds, pin, st.CPUs, st.OS, extra)
 }
 
-func cell(row Row, engine string) string {
-	v, ok := row.Median[engine]
+func cell(row Row, eng engine.Name) string {
+	v, ok := row.Median[eng]
 	switch {
 	case !ok:
 		return "n/a"

@@ -22,7 +22,7 @@ import (
 // serveChild is a running `upcase-gnet serve` child.
 type serveChild struct {
 	cmd     *exec.Cmd
-	addr    string       // from its "Listening at" line
+	addr    string       // from its first line (children.ListeningAt)
 	metrics string       // from its "Metrics at" line, with --metrics-addr
 	stdout  *testkit.Log // the rest of its standard output
 	stderr  *testkit.Log
@@ -39,7 +39,7 @@ type serveOptions struct {
 }
 
 // startServe runs `upcase-gnet serve --port 0 args...` and waits for its
-// "Listening at" line. The child is killed at the end of the test.
+// first line, which says where it listens. The child is killed at the end of the test.
 func startServe(t testing.TB, args ...string) *serveChild {
 	t.Helper()
 	return startServeWith(t, serveOptions{}, args...)
@@ -59,10 +59,10 @@ func withMetrics(args []string) []string {
 }
 
 // startServeWith runs `serve --port PORT args...` as o says, and waits for
-// its first line, which must be "Listening at ADDR", and, when args ask for
-// metrics, its "Metrics at URL" line. The child is killed at the end of the
-// test if it is still running (and continued first, should a test have
-// stopped it).
+// its first line, which must say where it listens (listeningLine), and,
+// when args ask for metrics, its "Metrics at URL" line. The child is killed
+// at the end of the test if it is still running (and continued first,
+// should a test have stopped it).
 func startServeWith(t testing.TB, o serveOptions, args ...string) *serveChild {
 	t.Helper()
 	if o.bin == "" {
@@ -103,10 +103,10 @@ func startServeWith(t testing.TB, o serveOptions, args ...string) *serveChild {
 		exited()
 		t.Fatalf("serve %s printed no first line: %v; stderr:\n%s", strings.Join(args, " "), p.err, p.stderr.Tail(10))
 	}
-	addr, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "Listening at ")
-	if !ok {
+	addr, err := children{}.ListeningAt(lines.Text())
+	if err != nil {
 		go exited()
-		t.Fatalf("first line %q, want \"Listening at ADDR\"", lines.Text())
+		t.Fatalf("serve %s: %v", strings.Join(args, " "), err)
 	}
 	p.addr = addr
 	for slices.Contains(args, "--metrics-addr") && p.metrics == "" {

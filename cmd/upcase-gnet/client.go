@@ -35,11 +35,11 @@ client stops after --stall-timeout without traffic and explains why (exit
 code 3). --duplex reads while sending and avoids it. A wrong byte back
 exits 1 and names its offset.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "host", Value: codec.DefaultHost, Usage: "server host (::1 for IPv6)", EnvVars: []string{"UPCASE_GNET_HOST"}},
-			&cli.IntFlag{Name: "port", Value: codec.DefaultPort, Usage: "server TCP port", EnvVars: []string{"UPCASE_GNET_PORT"}},
-			&cli.StringFlag{Name: "unix", Usage: "connect to this Unix socket path instead of --host and --port", EnvVars: []string{"UPCASE_GNET_UNIX"}},
-			&cli.BoolFlag{Name: "duplex", Usage: "read the replies while sending, which cannot deadlock", EnvVars: []string{"UPCASE_GNET_DUPLEX"}},
-			&cli.DurationFlag{Name: "stall-timeout", Value: client.DefaultStallTimeout, Usage: "give up and explain after this long with no byte moving either way", EnvVars: []string{"UPCASE_GNET_STALL_TIMEOUT"}},
+			&cli.StringFlag{Name: "host", Value: codec.DefaultHost, Usage: "server host (::1 for IPv6)", EnvVars: env("HOST")},
+			&cli.IntFlag{Name: "port", Value: codec.DefaultPort, Usage: "server TCP port", EnvVars: env("PORT")},
+			&cli.StringFlag{Name: "unix", Usage: "connect to this Unix socket path instead of --host and --port", EnvVars: env("UNIX")},
+			&cli.BoolFlag{Name: "duplex", Usage: "read the replies while sending, which cannot deadlock", EnvVars: env("DUPLEX")},
+			&cli.DurationFlag{Name: "stall-timeout", Value: client.DefaultStallTimeout, Usage: "give up and explain after this long with no byte moving either way", EnvVars: env("STALL_TIMEOUT")},
 		},
 		Action: runClient,
 	}

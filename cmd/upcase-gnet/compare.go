@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/upcase-gnet/upcase-gnet/compare"
+	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
 // compareCommand runs the same load series against both engines, each
@@ -64,7 +65,7 @@ stopped either way.`,
 			&cli.DurationFlag{Name: "duration", Value: compare.DefaultDuration, Usage: "measured time of each series on each engine", EnvVars: env("COMPARE_DURATION")},
 			&cli.DurationFlag{Name: "warmup", Value: compare.DefaultWarmup, Usage: "traffic before the measured time (0 = none)", EnvVars: env("COMPARE_WARMUP")},
 			&cli.IntFlag{Name: "repeat", Value: compare.DefaultRepeat, Usage: "rounds, engines alternating; the table quotes medians", EnvVars: env("COMPARE_REPEAT")},
-			&cli.IntFlag{Name: "size", Value: compare.DefaultSize, Usage: "bytes per message", EnvVars: env("COMPARE_SIZE")},
+			&cli.IntFlag{Name: "size", Value: load.DefaultSize, Usage: "bytes per message", EnvVars: env("COMPARE_SIZE")},
 			&cli.Float64Flag{Name: "rate", Value: compare.DefaultRate, Usage: "paced series: messages a second per connection", EnvVars: env("COMPARE_RATE")},
 			&cli.DurationFlag{Name: "slow-settle", Value: compare.DefaultSlowSettle, Usage: "slow series: how long the slow connections send before the measured one's warm-up", EnvVars: env("COMPARE_SLOW_SETTLE")},
 			&cli.GenericFlag{Name: "window", Value: newSizeFlag(compare.DefaultWindow), Usage: "window series: bytes in flight per connection, " + sizeHelp, EnvVars: env("COMPARE_WINDOW")},
@@ -135,6 +136,7 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		return compare.Config{}, err
 	}
 	cfg := compare.Config{
+		Children:   children{},
 		Series:     series,
 		Duration:   c.Duration("duration"),
 		Warmup:     c.Duration("warmup"),
@@ -148,6 +150,10 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		ServerArgs: strings.Fields(c.String("server-args")),
 		LoadArgs:   strings.Fields(c.String("load-args")),
 	}
+	// Every flag has a value here, compare's default unless given, so a 0
+	// is one the user gave, which compare.Config would read as "the
+	// default": the flags refuse, in their own words, what has no meaning
+	// as given. compare.Config checks the values it gets (in its defaults).
 	switch {
 	case cfg.Duration <= 0:
 		return cfg, fmt.Errorf("compare: --duration must be positive, got %v", cfg.Duration)
@@ -165,8 +171,8 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		return cfg, fmt.Errorf("compare: --read-size must not be negative, got %d", c.Int("read-size"))
 	}
 	window := c.Generic("window").(*sizeFlag).Bytes()
-	if window < 1 || window > 1<<30 {
-		return cfg, fmt.Errorf("compare: --window must be 1 byte to %s, got %s", formatSize(1<<30), formatSize(window))
+	if window < 1 || window > compare.MaxWindow {
+		return cfg, fmt.Errorf("compare: --window must be 1 byte to %s, got %s", formatSize(compare.MaxWindow), formatSize(window))
 	}
 	cfg.Window = int(window)
 	if cfg.Warmup == 0 {

@@ -23,7 +23,7 @@ func serveCommand() *cli.Command {
 		Usage: "serve the uppercase echo (gnet's event loop, or --engine goroutine)",
 		Description: `Listens on --host:--port (or --unix), reads at most --read-size bytes per
 event, and sends them back uppercased. The first line printed is
-"Listening at ADDR" (with the real port when --port is 0).`,
+"` + listeningLine("ADDR") + `" (with the real port when --port is 0).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "host", Value: codec.DefaultHost, Usage: "address to listen on (::1 for IPv6)", EnvVars: env("HOST")},
 			&cli.IntFlag{Name: "port", Value: codec.DefaultPort, Usage: "TCP port; 0 picks a free one", EnvVars: env("PORT")},
@@ -46,11 +46,12 @@ event, and sends them back uppercased. The first line printed is
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9100 (port 0 picks a free one; off by default)", EnvVars: env("METRICS_ADDR")},
 			&cli.BoolFlag{Name: "pprof", Usage: "with --metrics-addr, also serve Go's profiles under /debug/pprof/", EnvVars: env("PPROF")},
 		},
-		Action: serve,
+		Action: runServe,
 	}
 }
 
-func serve(c *cli.Context) error {
+// runServe serves until SIGINT or SIGTERM, then drains and reports.
+func runServe(c *cli.Context) error {
 	if c.Args().Present() {
 		return cli.Exit(fmt.Sprintf("serve takes no arguments, got %q", c.Args().First()), 2)
 	}
@@ -123,7 +124,7 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
-	fmt.Fprintln(out, "Listening at", srv.Addr())
+	fmt.Fprintln(out, listeningLine(srv.Addr().String())) // children.go
 	if cfg.Engine == engine.Gnet {
 		if m := srv.Config().MaxMemory; m == server.NoLimit {
 			logger.Info("buffer memory: no limit (--max-memory 0)")
@@ -182,9 +183,6 @@ var serveFlags = map[string]string{
 	"DrainTimeout":  "drain-timeout",
 	"FinishTimeout": "finish-timeout",
 }
-
-// env names a flag's environment variable.
-func env(name string) []string { return []string{"UPCASE_GNET_" + name} }
 
 // summarize prints one line of server counters every period until ctx ends.
 func summarize(ctx context.Context, w interface{ Write([]byte) (int, error) }, srv *server.Server, period time.Duration) {

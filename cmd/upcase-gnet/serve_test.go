@@ -58,7 +58,7 @@ func FuzzServeFlags(f *testing.F) {
 		err := app.RunContext(ctx, []string{"upcase-gnet", "serve", "--host", "127.0.0.1", "--port", "0", "--quiet",
 			"--log-level", "error", "--idle-timeout", idle, "--write-timeout", write, "--drain-timeout", drain, "--engine", engine})
 		what := fmt.Sprintf("serve --idle-timeout %q --write-timeout %q --drain-timeout %q --engine %q", idle, write, drain, engine)
-		if acceptedWhenValid(t, what, valid, err) && !strings.HasPrefix(out.String(), "Listening at 127.0.0.1:") {
+		if acceptedWhenValid(t, what, valid, err) && !strings.HasPrefix(out.String(), listeningLine("127.0.0.1:")) {
 			t.Fatalf("accepted, but printed %q", out.String())
 		}
 	})

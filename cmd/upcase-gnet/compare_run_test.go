@@ -1,47 +1,76 @@
-package compare
+package main
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/compare"
+	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
-// runReal runs cfg with the real binary, its children real processes,
-// within timeout, and returns its report and log; it fails the test with
-// the log if Run fails.
-func runReal(t *testing.T, timeout time.Duration, cfg Config) (*Report, *bytes.Buffer) {
+// The tests of compare.Run with this binary's children: compare's end to
+// end, here because the contract they run on (children.go) is this
+// command's.
+
+// sampled says whether compare samples a process's memory and CPU here: from
+// /proc, on Linux.
+const sampled = runtime.GOOS == "linux"
+
+// compareRow is the row of s whose metric is key (Row.Metric, as
+// results.json names it).
+func compareRow(t *testing.T, s compare.SeriesSummary, key string) compare.Row {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	for _, r := range s.Rows {
+		if r.Metric == key {
+			return r
+		}
+	}
+	t.Fatalf("series %s has no row %s", s.Series, key)
+	return compare.Row{}
+}
+
+// compareTiny runs cfg within limit with this binary's children and a
+// second measured after 200 ms of warm-up, unless cfg says otherwise, and
+// returns the report and the progress log; a failed comparison fails the
+// test.
+func compareTiny(t *testing.T, limit time.Duration, cfg compare.Config) (*compare.Report, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var log bytes.Buffer
-	cfg.Binary, cfg.Log = upcaseGnet(t), &log
-	rep, err := Run(ctx, cfg)
+	cfg.Children, cfg.Binary, cfg.Log = children{}, plainBinary(t), &log
+	if cfg.Duration == 0 {
+		cfg.Duration = time.Second
+	}
+	if cfg.Warmup == 0 {
+		cfg.Warmup = 200 * time.Millisecond
+	}
+	rep, err := compare.Run(ctx, cfg)
 	if err != nil {
 		t.Fatalf("Run: %v\nlog:\n%s", err, log.String())
 	}
-	return rep, &log
+	return rep, log.String()
 }
 
-// tiny is a comparison of one series, as short as still measures.
-func tiny(s Series) Config {
-	return Config{Series: []Series{s}, Duration: time.Second, Warmup: 200 * time.Millisecond}
-}
-
-// TestRunBothEngines runs a tiny series on both engines, each server and
-// the generator real child processes, and checks that both columns are
+// TestCompareBothEngines runs a tiny series on both engines, each server
+// and the generator real child processes, and checks that both columns are
 // filled, nothing failed, and no child is left.
-func TestRunBothEngines(t *testing.T) {
+func TestCompareBothEngines(t *testing.T) {
 	t.Parallel()
-	rep, log := runReal(t, 60*time.Second, tiny(Series{PingPong, 2}))
+	rep, log := compareTiny(t, 60*time.Second, compare.Config{
+		Series: []compare.Series{{Mode: compare.PingPong, Conns: 2}},
+	})
 	if got, want := len(rep.Trials), 2; got != want {
 		t.Fatalf("%d trials, want %d", got, want)
 	}
 	for i, tr := range rep.Trials {
-		if want := DefaultEngines[i]; tr.Engine != want {
+		if want := engine.All()[i]; tr.Engine != want {
 			t.Errorf("trial %d ran %s, want %s (engines alternate, first first)", i, tr.Engine, want)
 		}
 		if tr.Error != "" || tr.Load == nil {
@@ -50,7 +79,7 @@ func TestRunBothEngines(t *testing.T) {
 		if tr.Load.Connected != 2 || tr.Load.Messages == 0 {
 			t.Errorf("%s: %d connected, %d messages", tr.Engine, tr.Load.Connected, tr.Load.Messages)
 		}
-		if procAvailable {
+		if sampled {
 			st := tr.Server
 			if !st.Sampled || st.BaselineRSS <= 0 || st.PeakRSS < st.BaselineRSS || st.CPU <= 0 || st.CPUAll < st.CPU {
 				t.Errorf("%s: server stats %+v", tr.Engine, withoutSamples(st))
@@ -66,24 +95,24 @@ func TestRunBothEngines(t *testing.T) {
 	if len(sum) != 1 {
 		t.Fatalf("%d series summarised, want 1", len(sum))
 	}
-	keys := []string{keyMsgs, keyMB, keyP50, keyP99, keyGenCPU}
-	if procAvailable {
-		keys = append(keys, keyRSS, keyRSSConn, keyServerCPU)
+	keys := []string{"messages_per_s", "mb_per_s", "latency_p50_us", "latency_p99_us", "generator_cpu_us_per_msg"}
+	if sampled {
+		keys = append(keys, "server_rss_peak_mib", "server_rss_per_conn_kib", "server_cpu_s_per_m_msgs")
 	}
 	// Two connections' kernel memory may well be nothing over the
 	// baseline, which has no ratio: measured is enough. (The slab figure
 	// and the total hold only if no other process opened sockets
 	// meanwhile: not asked of a test.)
-	if procAvailable {
-		for _, key := range []string{keyTCPConn} {
-			if row := findRow(t, sum[0], key); len(row.Median) != 2 {
+	if sampled {
+		for _, key := range []string{"kernel_tcp_per_conn_kib"} {
+			if row := compareRow(t, sum[0], key); len(row.Median) != 2 {
 				t.Errorf("%s measured for %v, want both engines", key, row.Median)
 			}
 		}
 	}
 	for _, key := range keys {
-		row := findRow(t, sum[0], key)
-		for _, e := range DefaultEngines {
+		row := compareRow(t, sum[0], key)
+		for _, e := range engine.All() {
 			if _, ok := row.Median[e]; !ok {
 				t.Errorf("%s has no %s", key, e)
 			}
@@ -92,14 +121,14 @@ func TestRunBothEngines(t *testing.T) {
 			t.Errorf("%s has no ratio", key)
 		}
 	}
-	if errs := findRow(t, sum[0], keyErrors); errs.Median["gnet"] != 0 || errs.Median["goroutine"] != 0 {
+	if errs := compareRow(t, sum[0], "errors"); errs.Median["gnet"] != 0 || errs.Median["goroutine"] != 0 {
 		t.Errorf("errors %v, want none", errs.Median)
 	}
-	if got := strings.Count(log.String(), "compare: pingpong-2"); got != 2 {
-		t.Errorf("log has %d lines of runs, want 2:\n%s", got, log.String())
+	if got := strings.Count(log, "compare: pingpong-2"); got != 2 {
+		t.Errorf("log has %d lines of runs, want 2:\n%s", got, log)
 	}
 	var table bytes.Buffer
-	if err := WriteTable(&table, rep); err != nil {
+	if err := compare.WriteTable(&table, rep); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(table.String(), "pingpong-2") {
@@ -107,51 +136,51 @@ func TestRunBothEngines(t *testing.T) {
 	}
 	for _, label := range []string{"server RSS/conn KiB", "kernel TCP/conn KiB"} {
 		for _, line := range strings.Split(table.String(), "\n") {
-			if strings.Contains(line, label) && strings.Contains(line, "n/a") != !procAvailable {
-				t.Errorf("line %q: measured %v, want %v", line, !strings.Contains(line, "n/a"), procAvailable)
+			if strings.Contains(line, label) && strings.Contains(line, "n/a") != !sampled {
+				t.Errorf("line %q: measured %v, want %v", line, !strings.Contains(line, "n/a"), sampled)
 			}
 		}
 	}
 }
 
-func withoutSamples(st ServerStats) ServerStats {
+func withoutSamples(st compare.ServerStats) compare.ServerStats {
 	st.Samples = nil
 	return st
 }
 
-// TestRunRefuses checks the errors that stop a comparison before or as it
-// starts: one line each, and no report of runs.
-func TestRunRefuses(t *testing.T) {
+// TestCompareRefuses checks the errors that stop a comparison before or as
+// it starts: one line each, and no report of runs.
+func TestCompareRefuses(t *testing.T) {
 	t.Parallel()
-	bin := upcaseGnet(t)
+	bin := plainBinary(t)
 	for _, tc := range []struct {
 		name    string
-		cfg     Config
+		cfg     compare.Config
 		wantErr []string
 	}{
 		{
 			name:    "pin without taskset",
-			cfg:     Config{Binary: bin, Pin: true, Taskset: "no-such-taskset"},
+			cfg:     compare.Config{Children: children{}, Binary: bin, Pin: true, Taskset: "no-such-taskset"},
 			wantErr: []string{"compare: pinning needs taskset", `"no-such-taskset"`},
 		},
 		{
 			name:    "a server that fails to start",
-			cfg:     Config{Binary: bin, Series: []Series{{PingPong, 1}}, ServerArgs: []string{"--read-size", "0"}},
+			cfg:     compare.Config{Children: children{}, Binary: bin, Series: []compare.Series{{Mode: compare.PingPong, Conns: 1}}, ServerArgs: []string{"--read-size", "0"}},
 			wantErr: []string{"compare: gnet server did not start: exit status 2", "--read-size must be at least 1, got 0"},
 		},
 		{
 			name:    "no binary",
-			cfg:     Config{Binary: bin + "-missing", Series: []Series{{PingPong, 1}}},
+			cfg:     compare.Config{Children: children{}, Binary: bin + "-missing", Series: []compare.Series{{Mode: compare.PingPong, Conns: 1}}},
 			wantErr: []string{"compare: gnet server did not start"},
 		},
 		{
 			name:    "a bad series",
-			cfg:     Config{Binary: bin, Series: []Series{{"flood", 1}}},
+			cfg:     compare.Config{Children: children{}, Binary: bin, Series: []compare.Series{{Mode: "flood", Conns: 1}}},
 			wantErr: []string{`compare: unknown series "flood-1"`},
 		},
 		{
 			name:    "three engines",
-			cfg:     Config{Binary: bin, Engines: []string{"gnet", "goroutine", "gnet"}},
+			cfg:     compare.Config{Children: children{}, Binary: bin, Engines: []engine.Name{engine.Gnet, engine.Goroutine, engine.Gnet}},
 			wantErr: []string{"compare: want two engines, got 3"},
 		},
 	} {
@@ -159,7 +188,7 @@ func TestRunRefuses(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			rep, err := Run(ctx, tc.cfg)
+			rep, err := compare.Run(ctx, tc.cfg)
 			if err == nil {
 				t.Fatal("Run succeeded")
 			}
@@ -179,14 +208,15 @@ func TestRunRefuses(t *testing.T) {
 	}
 }
 
-// TestRunSlow runs a tiny slow series on both engines: two connections
+// TestCompareSlow runs a tiny slow series on both engines: two connections
 // that send 8 MiB and read nothing beside one measured pingpong
 // connection, each load a real child process.
-func TestRunSlow(t *testing.T) {
+func TestCompareSlow(t *testing.T) {
 	t.Parallel()
-	cfg := tiny(Series{Slow, 2})
-	cfg.SlowSettle = 300 * time.Millisecond
-	rep, _ := runReal(t, 90*time.Second, cfg)
+	rep, _ := compareTiny(t, 90*time.Second, compare.Config{
+		Series:     []compare.Series{{Mode: compare.Slow, Conns: 2}},
+		SlowSettle: 300 * time.Millisecond,
+	})
 	for _, tr := range rep.Trials {
 		if tr.Load == nil || tr.Beside == nil || tr.Beside.Slow == nil {
 			t.Fatalf("%s: measured load %v, slow load %v", tr.Engine, tr.Load, tr.Beside)
@@ -196,16 +226,16 @@ func TestRunSlow(t *testing.T) {
 				tr.Engine, tr.Load.Connected, tr.Load.Messages, tr.Beside.Connected, tr.Beside.Slow.TakenBytes)
 		}
 		// The slow ones hold on past the measured load.
-		if tr.Load.Mode != string(PingPong) || tr.Beside.Mode != "slow" {
+		if tr.Load.Mode != string(compare.PingPong) || tr.Beside.Mode != "slow" {
 			t.Errorf("%s: measured mode %s, beside %s", tr.Engine, tr.Load.Mode, tr.Beside.Mode)
 		}
 	}
 	sum := rep.Summary[0]
-	if held := findRow(t, sum, keyConnected); held.Median["gnet"] != 3 || held.Median["goroutine"] != 3 {
+	if held := compareRow(t, sum, "connected"); held.Median["gnet"] != 3 || held.Median["goroutine"] != 3 {
 		t.Errorf("connections held %v, want 3 (two slow, one measured)", held.Median)
 	}
-	for _, key := range []string{keyMsgs, keyP99, keySlowTaken, keySlowLast} {
-		if row := findRow(t, sum, key); len(row.Median) != 2 {
+	for _, key := range []string{"messages_per_s", "latency_p99_us", "slow_taken_per_conn_kib", "slow_last_byte_taken_s"} {
+		if row := compareRow(t, sum, key); len(row.Median) != 2 {
 			t.Errorf("%s measured for %v, want both engines", key, row.Median)
 		}
 	}
