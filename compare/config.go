@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/config"
 	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
@@ -109,10 +109,18 @@ type Config struct {
 	Log io.Writer
 }
 
-// withDefaults fills in the zero fields of cfg, or says what cannot work.
+// invalid is the *config.Error for a value of field, named name, that
+// cannot work.
+func invalid(field, name, format string, args ...any) error {
+	return config.Errorf("compare", field, name, format, args...)
+}
+
+// withDefaults fills in the zero fields of cfg, or says what cannot work,
+// for a value of a field in a *config.Error (a series' or the engines' error
+// names the series or the count): the one place where a Config is checked.
 func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Children == nil {
-		return cfg, errors.New("compare: no Children: the command lines of the binary's server and load")
+		return cfg, invalid("Children", "Children", "are missing: the binary's command lines for its server and load")
 	}
 	if cfg.Binary == "" {
 		exe, err := os.Executable()
@@ -147,14 +155,19 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.Rate = orDefault(cfg.Rate, DefaultRate)
 	cfg.Window = orDefault(cfg.Window, DefaultWindow)
 	cfg.SlowSettle = orDefault(cfg.SlowSettle, DefaultSlowSettle)
-	if cfg.Repeat < 0 || cfg.Duration < 0 || cfg.Size < 0 || cfg.Window < 0 || cfg.SlowSettle < 0 {
-		return cfg, fmt.Errorf("compare: repeat, duration, size, window and slow settle must be positive")
-	}
-	if cfg.Window > MaxWindow {
-		return cfg, fmt.Errorf("compare: window must be at most %d bytes, got %d", MaxWindow, cfg.Window)
-	}
-	if !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0) {
-		return cfg, fmt.Errorf("compare: rate must be a positive number of messages a second, got %v", cfg.Rate)
+	switch {
+	case cfg.Repeat < 0:
+		return cfg, invalid("Repeat", "repeat", "must be at least 1, got %d", cfg.Repeat)
+	case cfg.Duration < 0:
+		return cfg, invalid("Duration", "duration", "must be positive, got %v", cfg.Duration)
+	case cfg.Size < 0:
+		return cfg, invalid("Size", "size", "must be at least 1, got %d", cfg.Size)
+	case cfg.Window < 0 || cfg.Window > MaxWindow:
+		return cfg, invalid("Window", "window", "must be 1 to %d bytes, got %d", MaxWindow, cfg.Window)
+	case cfg.SlowSettle < 0:
+		return cfg, invalid("SlowSettle", "slow settle", "must be positive, got %v", cfg.SlowSettle)
+	case !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0):
+		return cfg, invalid("Rate", "rate", "must be a positive number of messages a second, got %v", cfg.Rate)
 	}
 	cfg.Host = orDefault(cfg.Host, codec.DefaultHost)
 	cfg.ServerCPUs = orDefault(cfg.ServerCPUs, DefaultServerCPUs)
@@ -163,7 +176,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		name := orDefault(cfg.Taskset, "taskset")
 		path, err := exec.LookPath(name)
 		if err != nil {
-			return cfg, fmt.Errorf("compare: pinning needs taskset (from util-linux): %w", err)
+			return cfg, invalid("Pin", "pinning", "needs taskset (from util-linux): %v", err)
 		}
 		cfg.Taskset = path
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -97,6 +96,9 @@ func runCompare(c *cli.Context) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, runErr := compare.Run(ctx, cfg)
+	if exit, ok := badValue(runErr, compareFlags); ok {
+		return exit
+	}
 	if rep == nil {
 		return cli.Exit(runErr.Error(), 2)
 	}
@@ -125,6 +127,18 @@ func runCompare(c *cli.Context) error {
 	return nil
 }
 
+// compareFlags names the flag that sets each compare.Config field a
+// *config.Error from compare.Run can name.
+var compareFlags = map[string]string{
+	"Duration":   "duration",
+	"Repeat":     "repeat",
+	"Size":       "size",
+	"Rate":       "rate",
+	"Window":     "window",
+	"SlowSettle": "slow-settle",
+	"Pin":        "pin",
+}
+
 // compareConfig turns the command line into a compare.Config, or an error
 // that names the bad value.
 func compareConfig(c *cli.Context) (compare.Config, error) {
@@ -150,23 +164,24 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 		ServerArgs: strings.Fields(c.String("server-args")),
 		LoadArgs:   strings.Fields(c.String("load-args")),
 	}
-	// Every flag has a value here, compare's default unless given, so a 0
-	// is one the user gave, which compare.Config would read as "the
-	// default": the flags refuse, in their own words, what has no meaning
-	// as given. compare.Config checks the values it gets (in its defaults).
+	// compare.Config checks every value (Run; badValue names the flag); the
+	// command line only parses what flags spell, and refuses the values that
+	// would read as something else there: a 0 that compare.Config reads as
+	// its default where the flag shows its default instead, a negative
+	// --warmup that it reads as none, and a window int cannot hold.
 	switch {
-	case cfg.Duration <= 0:
-		return cfg, fmt.Errorf("compare: --duration must be positive, got %v", cfg.Duration)
+	case cfg.Duration == 0:
+		return cfg, errors.New("compare: --duration must be positive, got 0s")
 	case cfg.Warmup < 0:
 		return cfg, fmt.Errorf("compare: --warmup must not be negative, got %v", cfg.Warmup)
-	case cfg.Repeat < 1:
-		return cfg, fmt.Errorf("compare: --repeat must be at least 1, got %d", cfg.Repeat)
-	case cfg.Size < 1:
-		return cfg, fmt.Errorf("compare: --size must be at least 1, got %d", cfg.Size)
-	case !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0):
-		return cfg, fmt.Errorf("compare: --rate must be a positive number of messages a second, got %v", cfg.Rate)
-	case cfg.SlowSettle <= 0:
-		return cfg, fmt.Errorf("compare: --slow-settle must be positive, got %v", cfg.SlowSettle)
+	case cfg.Repeat == 0:
+		return cfg, errors.New("compare: --repeat must be at least 1, got 0")
+	case cfg.Size == 0:
+		return cfg, errors.New("compare: --size must be at least 1, got 0")
+	case cfg.Rate == 0:
+		return cfg, errors.New("compare: --rate must be a positive number of messages a second, got 0")
+	case cfg.SlowSettle == 0:
+		return cfg, errors.New("compare: --slow-settle must be positive, got 0s")
 	case c.Int("read-size") < 0:
 		return cfg, fmt.Errorf("compare: --read-size must not be negative, got %d", c.Int("read-size"))
 	}
