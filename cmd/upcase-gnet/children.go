@@ -13,9 +13,9 @@ import (
 // children is this binary's contract with compare (compare.Children): the
 // command lines of the serve and load children compare runs, with the flags
 // serve.go and load.go define; the line serve prints once it listens; and
-// the environment the children read as flags (env.go). This file is its one
-// home: serve prints listeningLine, and compare, the tests and scripts/soak
-// read that line as ListeningAt does.
+// the environment the children read as flags (flags.go). This file is its
+// one home: serve prints listeningLine, and compare, the tests and the
+// scripts read that line as ListeningAt does.
 type children struct{}
 
 // listenPrefix starts the first line serve prints: "Listening at ADDR".

@@ -10,13 +10,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/upcase-gnet/upcase-gnet/config"
 )
 
 func main() {
@@ -47,22 +44,6 @@ func main() {
 // instead of urfave/cli's usage text.
 func oneLineUsageError(_ *cli.Context, err error, _ bool) error {
 	return cli.Exit(err.Error()+" (see --help)", 2)
-}
-
-// badValue reports a value a library's Config refused (a *config.Error)
-// as bad input: one line naming the flag that set the field, such as
-// "load: --rate must be a number from 0 up, got NaN" (flags maps Config
-// fields to flag names), and exit code 2. ok is false for any other error.
-func badValue(err error, flags map[string]string) (exit cli.ExitCoder, ok bool) {
-	var bad *config.Error
-	if !errors.As(err, &bad) {
-		return nil, false
-	}
-	msg := bad.Error()
-	if name, ok := flags[bad.Field]; ok {
-		msg = bad.Pkg + ": --" + name + " " + bad.Problem
-	}
-	return cli.Exit(msg, 2), true
 }
 
 // exitCode is the code a command asked for with cli.Exit, or 1.
