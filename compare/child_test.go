@@ -64,19 +64,6 @@ func TestFirstLine(t *testing.T) {
 	}
 }
 
-func TestTail(t *testing.T) {
-	t.Parallel()
-	var tl stderrTail
-	tl.Write([]byte(strings.Repeat("x", tailSize)))
-	tl.Write([]byte("\nupcase-gnet: --read-size must be at least 1, got 0\n\n"))
-	if got, want := tl.lastLine(), "upcase-gnet: --read-size must be at least 1, got 0"; got != want {
-		t.Errorf("last line %q, want %q", got, want)
-	}
-	if got := len(tl.String()); got != tailSize {
-		t.Errorf("tail holds %d bytes, want %d", got, tailSize)
-	}
-}
-
 // envChildren stands in for the binary's Children where a test needs only
 // Env: it is no copy of the contract, whose one home is the binary's
 // command line (and whose tests are there).

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/upcase-gnet/upcase-gnet/internal/tail"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
@@ -37,7 +38,7 @@ func runLoad(ctx context.Context, cfg *Config, job load.Config, t0 time.Time) (*
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = cfg.StopTimeout
 	var stdout bytes.Buffer
-	stderr := &stderrTail{}
+	stderr := &tail.Buffer{Size: stderrKeep}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("compare: load did not start: %w", err)

@@ -1,6 +1,10 @@
 package compare
 
-import "time"
+import (
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/tick"
+)
 
 // periodic takes readings at a steady pace from a goroutine of its own until
 // stopped: the first at once (the baseline), the others every period, a last
@@ -11,35 +15,20 @@ import "time"
 type periodic[T any] struct {
 	read func() (T, error)
 
-	// Written by the reading goroutine, read after done is closed.
+	// Written by the reading goroutine, read once stopTicks has returned.
 	samples []T
 	err     error // why the first reading failed
 
-	quit chan struct{}
-	done chan struct{}
+	stopTicks func()
 }
 
 // startPeriodic takes the first reading with read at once, and the others
 // every period.
 func startPeriodic[T any](every time.Duration, read func() (T, error)) *periodic[T] {
-	p := &periodic[T]{read: read, quit: make(chan struct{}), done: make(chan struct{})}
-	if p.take(); p.err != nil {
-		close(p.done)
-		return p
+	p := &periodic[T]{read: read, stopTicks: func() {}}
+	if p.take(); p.err == nil {
+		p.stopTicks = tick.Every(every, p.take)
 	}
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.quit:
-				return
-			case <-t.C:
-				p.take()
-			}
-		}
-	}()
 	return p
 }
 
@@ -57,8 +46,7 @@ func (p *periodic[T]) take() {
 
 // stop takes a last reading and returns them all, or why there are none.
 func (p *periodic[T]) stop() ([]T, error) {
-	close(p.quit)
-	<-p.done
+	p.stopTicks()
 	if p.err == nil {
 		p.take()
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/tail"
 )
 
 // serverChild is one engine's server, a child process of its own.
@@ -21,7 +22,7 @@ type serverChild struct {
 	cmd     *exec.Cmd
 	addr    string    // host:port it listens at
 	started time.Time // when it said it was listening
-	stderr  *stderrTail
+	stderr  *tail.Buffer
 
 	exited  chan struct{} // closed once the process has been waited for
 	waitErr error         // the process's exit, valid once exited is closed
@@ -36,7 +37,7 @@ func startServer(ctx context.Context, cfg *Config, eng engine.Name) (*serverChil
 	// cancelled run long enough to be stopped in order.
 	cmd := childCommand(context.Background(), cfg, cfg.ServerCPUs, args)
 	first := &firstLine{line: make(chan string, 1)}
-	s := &serverChild{engine: eng, cmd: cmd, stderr: &stderrTail{}, exited: make(chan struct{})}
+	s := &serverChild{engine: eng, cmd: cmd, stderr: &tail.Buffer{Size: stderrKeep}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = first, s.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("compare: %s server did not start: %w", eng, err)

@@ -3,6 +3,8 @@ package load
 import (
 	"sync"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/tick"
 )
 
 // progressEvery is how often a run calls Config.Progress.
@@ -17,27 +19,11 @@ func reportProgress(cfg *Config, measure func() (Progress, bool)) (stop func()) 
 	if cfg.Progress == nil {
 		return func() {}
 	}
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(progressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-			}
-			if p, ok := measure(); ok {
-				cfg.Progress(p)
-			}
+	return tick.Every(progressEvery, func() {
+		if p, ok := measure(); ok {
+			cfg.Progress(p)
 		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() { close(quit) })
-		<-done
-	}
+	})
 }
 
 // progress reports the progress of the connections of this process: the

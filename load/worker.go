@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/tail"
 )
 
 // The worker protocol, one JSON value a line:
@@ -118,7 +120,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 type worker struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stderr tailBuffer
+	stderr tail.Buffer // a worker's last words
 
 	mu       sync.Mutex
 	progress workerProgress
@@ -304,26 +306,4 @@ func startWorkerProgress(cfg Config, ws []*worker) func() {
 		}
 		return p, p.Phase != ""
 	})
-}
-
-// tailBuffer keeps the last 4 KiB written to it: a worker's last words.
-type tailBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - 4096; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
 }
