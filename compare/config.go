@@ -163,7 +163,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	case cfg.Size < 0:
 		return cfg, invalid("Size", "size", "must be at least 1, got %d", cfg.Size)
 	case cfg.Window < 0 || cfg.Window > MaxWindow:
-		return cfg, invalid("Window", "window", "must be 1 to %d bytes, got %d", MaxWindow, cfg.Window)
+		return cfg, invalid("Window", "window", "must be 1 byte to %s, got %s", config.FormatSize(MaxWindow), config.FormatSize(int64(cfg.Window)))
 	case cfg.SlowSettle < 0:
 		return cfg, invalid("SlowSettle", "slow settle", "must be positive, got %v", cfg.SlowSettle)
 	case !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0):

@@ -21,7 +21,7 @@ func TestConfigRefuses(t *testing.T) {
 	}{
 		{"no children", "Children", Config{}, "compare: Children are missing"},
 		{"a negative duration", "Duration", Config{Children: envChildren{}, Duration: -time.Second}, "compare: duration must be positive, got -1s"},
-		{"a window too big", "Window", Config{Children: envChildren{}, Window: MaxWindow + 1}, "compare: window must be 1 to 1073741824 bytes, got 1073741825"},
+		{"a window too big", "Window", Config{Children: envChildren{}, Window: MaxWindow + 1}, "compare: window must be 1 byte to 1GiB, got 1073741825"},
 		{"a negative rate", "Rate", Config{Children: envChildren{}, Rate: -1}, "compare: rate must be a positive number of messages a second, got -1"},
 		{"an infinite rate", "Rate", Config{Children: envChildren{}, Rate: math.Inf(1)}, "compare: rate must be a positive number of messages a second, got +Inf"},
 	} {

@@ -1,7 +1,8 @@
 // Package config holds what the libraries' Config types share: the error
 // for a value that cannot work, naming the field, so that a caller can tell
 // a bad setting from a failed run and name the setting in its own terms (a
-// command line, its flag). Each library checks its Config in one place, its
+// command line, its flag); and how a size in bytes is written and read
+// ("16MiB"), in flags and in those errors alike. Each library checks its Config in one place, its
 // withDefaults, and returns an *Error from there.
 package config
 

@@ -218,13 +218,13 @@ func (c Config) withDefaults() (Config, error) {
 		c.Size = DefaultSize
 	}
 	if c.Size < 1 || c.Size > MaxSize {
-		return c, badField("Size", "size", "must be 1 to %d bytes, got %d", MaxSize, c.Size)
+		return c, badField("Size", "size", "must be 1 byte to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Size)))
 	}
 	if !(c.Rate >= 0) || math.IsInf(c.Rate, 0) {
 		return c, badField("Rate", "rate", "must be a number from 0 up, got %g", c.Rate)
 	}
 	if c.Window < 0 || c.Window > MaxSize {
-		return c, badField("Window", "window", "must be 0 to %d bytes, got %d", MaxSize, c.Window)
+		return c, badField("Window", "window", "must be 0 to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Window)))
 	}
 	if c.Window > 0 {
 		c.Window = max(c.Window, c.Size)
@@ -233,7 +233,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.SlowBytes = DefaultSlowBytes
 	}
 	if c.SlowBytes < 0 || c.SlowBytes > MaxSlowBytes {
-		return c, badField("SlowBytes", "slow bytes", "must be 1 to %d bytes, got %d", int64(MaxSlowBytes), c.SlowBytes)
+		return c, badField("SlowBytes", "slow bytes", "must be 1 byte to %s, got %s", config.FormatSize(MaxSlowBytes), config.FormatSize(c.SlowBytes))
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout

@@ -20,6 +20,8 @@ const (
 	// DefaultUnixMode lets only the server's own user connect to its unix
 	// socket.
 	DefaultUnixMode os.FileMode = 0o600
+	// MaxReadSize bounds Config.ReadSize.
+	MaxReadSize = 1 << 20
 	// NoLimit as Config.MaxBuffer switches the budget off.
 	NoLimit = -1
 )
@@ -153,8 +155,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ReadSize == 0 {
 		c.ReadSize = codec.MaxRead
 	}
-	if c.ReadSize < 1 || c.ReadSize > 1<<20 {
-		return c, invalid("ReadSize", "read size", "must be 1 to 1048576 bytes, got %d", c.ReadSize)
+	if c.ReadSize < 1 || c.ReadSize > MaxReadSize {
+		return c, invalid("ReadSize", "read size", "must be 1 byte to %s, got %s", config.FormatSize(MaxReadSize), config.FormatSize(int64(c.ReadSize)))
 	}
 	switch {
 	case c.MaxBuffer == 0:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/upcase-gnet/upcase-gnet/client"
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/config"
 )
 
 // Exit codes of the client command beyond 0 and 1, so that scripts can tell
@@ -81,7 +82,7 @@ func clientConfig(c *cli.Context) (client.Config, error) {
 	switch args := c.Args(); args.Len() {
 	case 0:
 	case 1:
-		n, err := parseSize(args.First())
+		n, err := config.ParseSize(args.First())
 		if err != nil {
 			return cfg, fmt.Errorf("client: BYTES: %w", err)
 		}

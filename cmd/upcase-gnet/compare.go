@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/upcase-gnet/upcase-gnet/compare"
+	"github.com/upcase-gnet/upcase-gnet/config"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
@@ -67,7 +68,7 @@ stopped either way.`,
 			&cli.IntFlag{Name: "size", Value: load.DefaultSize, Usage: "bytes per message", EnvVars: env("COMPARE_SIZE")},
 			&cli.Float64Flag{Name: "rate", Value: compare.DefaultRate, Usage: "paced series: messages a second per connection", EnvVars: env("COMPARE_RATE")},
 			&cli.DurationFlag{Name: "slow-settle", Value: compare.DefaultSlowSettle, Usage: "slow series: how long the slow connections send before the measured one's warm-up", EnvVars: env("COMPARE_SLOW_SETTLE")},
-			&cli.GenericFlag{Name: "window", Value: newSizeFlag(compare.DefaultWindow), Usage: "window series: bytes in flight per connection, " + sizeHelp, EnvVars: env("COMPARE_WINDOW")},
+			&cli.GenericFlag{Name: "window", Value: newSizeFlag(compare.DefaultWindow), Usage: "window series: bytes in flight per connection, " + config.SizeHelp, EnvVars: env("COMPARE_WINDOW")},
 			&cli.IntFlag{Name: "read-size", Usage: "the servers' --read-size (0 = serve's default, 1024)", EnvVars: env("COMPARE_READ_SIZE")},
 			&cli.BoolFlag{Name: "pin", Usage: "pin the server and the generator to different CPUs with taskset", EnvVars: env("COMPARE_PIN")},
 			&cli.StringFlag{Name: "server-cpus", Value: compare.DefaultServerCPUs, Usage: "with --pin, the servers' CPU list (taskset -c)", EnvVars: env("COMPARE_SERVER_CPUS")},
@@ -187,7 +188,7 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 	}
 	window := c.Generic("window").(*sizeFlag).Bytes()
 	if window < 1 || window > compare.MaxWindow {
-		return cfg, fmt.Errorf("compare: --window must be 1 byte to %s, got %s", formatSize(compare.MaxWindow), formatSize(window))
+		return cfg, fmt.Errorf("compare: --window must be 1 byte to %s, got %s", config.FormatSize(compare.MaxWindow), config.FormatSize(window))
 	}
 	cfg.Window = int(window)
 	if cfg.Warmup == 0 {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/config"
 	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
@@ -56,9 +57,9 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.DurationFlag{Name: "duration", Value: load.DefaultDuration, Usage: "measured time", EnvVars: env("DURATION")},
 			&cli.DurationFlag{Name: "warmup", Usage: "traffic before the measured time, not measured", EnvVars: env("WARMUP")},
 			&cli.StringFlag{Name: "mode", Value: string(load.PingPong), Usage: "pingpong (one message, then its reply), stream (write and read continuously) or slow (send --slow-bytes, never read)", EnvVars: env("MODE")},
-			&cli.GenericFlag{Name: "window", Value: newSizeFlag(0), Usage: "stream mode: bytes in flight per connection at most, refilled when half is back (0 = no window: write whenever the socket takes more): " + sizeHelp, EnvVars: env("WINDOW")},
-			&cli.GenericFlag{Name: "slow-bytes", Value: newSizeFlag(load.DefaultSlowBytes), Usage: "slow mode: bytes each connection sends: " + sizeHelp, EnvVars: env("SLOW_BYTES")},
-			&cli.GenericFlag{Name: "size", Value: newSizeFlag(int64(load.DefaultSize)), Usage: "bytes per message: " + sizeHelp, EnvVars: env("SIZE")},
+			&cli.GenericFlag{Name: "window", Value: newSizeFlag(0), Usage: "stream mode: bytes in flight per connection at most, refilled when half is back (0 = no window: write whenever the socket takes more): " + config.SizeHelp, EnvVars: env("WINDOW")},
+			&cli.GenericFlag{Name: "slow-bytes", Value: newSizeFlag(load.DefaultSlowBytes), Usage: "slow mode: bytes each connection sends: " + config.SizeHelp, EnvVars: env("SLOW_BYTES")},
+			&cli.GenericFlag{Name: "size", Value: newSizeFlag(int64(load.DefaultSize)), Usage: "bytes per message: " + config.SizeHelp, EnvVars: env("SIZE")},
 			&cli.Float64Flag{Name: "rate", Usage: "messages a second per connection, each connection at its own phase (0 = no cap)", EnvVars: env("RATE")},
 			&cli.DurationFlag{Name: "timeout", Value: load.DefaultTimeout, Usage: "a reply owed for this long without a byte is a timeout error", EnvVars: env("TIMEOUT")},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object", EnvVars: env("JSON")},

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/config"
 	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
@@ -129,7 +130,7 @@ func runServe(c *cli.Context) error {
 		if m := srv.Config().MaxMemory; m == server.NoLimit {
 			logger.Info("buffer memory: no limit (--max-memory 0)")
 		} else {
-			logger.Info("buffer memory: at most "+formatSize(m)+" for all connections (--max-memory)", "max_memory", m)
+			logger.Info("buffer memory: at most "+config.FormatSize(m)+" for all connections (--max-memory)", "max_memory", m)
 		}
 	}
 	// The metrics endpoint (serve_metrics.go), stopped after the drain so
