@@ -114,7 +114,7 @@ func startServeWith(t testing.TB, o serveOptions, args ...string) *serveChild {
 			exited()
 			t.Fatalf("serve %s printed no metrics address: %v; stderr:\n%s", strings.Join(args, " "), p.err, p.stderr.Tail(10))
 		}
-		p.metrics, _ = strings.CutPrefix(lines.Text(), "Metrics at ")
+		p.metrics, _ = strings.CutPrefix(lines.Text(), metricsPrefix)
 	}
 	go func() {
 		defer exited()

@@ -16,6 +16,10 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
+// metricsPrefix starts the line serve prints when it serves metrics:
+// "Metrics at URL", which the tests read back.
+const metricsPrefix = "Metrics at "
+
 // startMetrics serves srv's metrics on --metrics-addr (and Go's profiles
 // with --pprof) when it is set, and prints where. It returns the function
 // that stops the endpoint: serve calls it after the server has drained, so
@@ -35,7 +39,7 @@ func startMetrics(c *cli.Context, out io.Writer, srv *server.Server, logger *slo
 		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
 	}
 	warnExposure(logger, ep.Addr(), c.Bool("pprof"))
-	fmt.Fprintf(out, "Metrics at http://%s%s\n", ep.Addr(), metrics.Path)
+	fmt.Fprintf(out, "%shttp://%s%s\n", metricsPrefix, ep.Addr(), metrics.Path)
 	if c.Bool("pprof") {
 		fmt.Fprintf(out, "Profiles at http://%s%s\n", ep.Addr(), metrics.PprofPath)
 	}
