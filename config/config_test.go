@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // TestErrorf: an *Error says its package, the field's name and the problem
@@ -18,6 +19,25 @@ func TestErrorf(t *testing.T) {
 		t.Errorf("Pkg, Field, Name = %q, %q, %q; want server, ReadSize, read size", bad.Pkg, bad.Field, bad.Name)
 	}
 	if got, want := bad.Error(), "server: read size must be 1 to 1048576 bytes, got -1"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestNoNegative: zero and positive durations pass; the first negative one
+// is an *Error that names its field and value.
+func TestNoNegative(t *testing.T) {
+	if err := NoNegative("load", Duration{"Warmup", "warmup", 0}, Duration{"Timeout", "timeout", time.Second}); err != nil {
+		t.Fatalf("NoNegative(0, 1s) = %v, want nil", err)
+	}
+	err := NoNegative("server",
+		Duration{"IdleTimeout", "idle timeout", time.Second},
+		Duration{"WriteTimeout", "write timeout", -time.Millisecond},
+		Duration{"DrainTimeout", "drain timeout", -time.Second})
+	var bad *Error
+	if !errors.As(err, &bad) || bad.Field != "WriteTimeout" {
+		t.Fatalf("NoNegative = %v, want an *Error for WriteTimeout, the first negative one", err)
+	}
+	if got, want := err.Error(), "server: write timeout must not be negative, got -1ms"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

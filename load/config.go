@@ -194,19 +194,14 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
 	}
-	for _, d := range []struct {
-		field, name string
-		d           time.Duration
-	}{
-		{"Duration", "duration", c.Duration},
-		{"Warmup", "warmup", c.Warmup},
-		{"Timeout", "timeout", c.Timeout},
-		{"DialTimeout", "dial timeout", c.DialTimeout},
-		{"DrainTimeout", "drain timeout", c.DrainTimeout},
-	} {
-		if d.d < 0 {
-			return c, badField(d.field, d.name, "must not be negative, got %v", d.d)
-		}
+	if err := config.NoNegative("load",
+		config.Duration{Field: "Duration", Name: "duration", Value: c.Duration},
+		config.Duration{Field: "Warmup", Name: "warmup", Value: c.Warmup},
+		config.Duration{Field: "Timeout", Name: "timeout", Value: c.Timeout},
+		config.Duration{Field: "DialTimeout", Name: "dial timeout", Value: c.DialTimeout},
+		config.Duration{Field: "DrainTimeout", Name: "drain timeout", Value: c.DrainTimeout},
+	); err != nil {
+		return c, err
 	}
 	if c.Mode == "" {
 		c.Mode = PingPong

@@ -177,18 +177,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxConns < 0 {
 		return c, invalid("MaxConns", "max conns", "must not be negative, got %d", c.MaxConns)
 	}
-	for _, t := range []struct {
-		field, name string
-		d           time.Duration
-	}{
-		{"IdleTimeout", "idle timeout", c.IdleTimeout},
-		{"WriteTimeout", "write timeout", c.WriteTimeout},
-		{"DrainTimeout", "drain timeout", c.DrainTimeout},
-		{"FinishTimeout", "finish timeout", c.FinishTimeout},
-	} {
-		if t.d < 0 {
-			return c, invalid(t.field, t.name, "must not be negative, got %v", t.d)
-		}
+	if err := config.NoNegative("server",
+		config.Duration{Field: "IdleTimeout", Name: "idle timeout", Value: c.IdleTimeout},
+		config.Duration{Field: "WriteTimeout", Name: "write timeout", Value: c.WriteTimeout},
+		config.Duration{Field: "DrainTimeout", Name: "drain timeout", Value: c.DrainTimeout},
+		config.Duration{Field: "FinishTimeout", Name: "finish timeout", Value: c.FinishTimeout},
+	); err != nil {
+		return c, err
 	}
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = DefaultDrainTimeout
