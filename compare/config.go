@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -143,18 +144,18 @@ func (cfg Config) withDefaults() (Config, error) {
 			return cfg, err
 		}
 	}
-	cfg.Repeat = orDefault(cfg.Repeat, DefaultRepeat)
-	cfg.Duration = orDefault(cfg.Duration, DefaultDuration)
+	cfg.Repeat = cmp.Or(cfg.Repeat, DefaultRepeat)
+	cfg.Duration = cmp.Or(cfg.Duration, DefaultDuration)
 	switch {
 	case cfg.Warmup == 0:
 		cfg.Warmup = DefaultWarmup
 	case cfg.Warmup < 0:
 		cfg.Warmup = 0
 	}
-	cfg.Size = orDefault(cfg.Size, load.DefaultSize)
-	cfg.Rate = orDefault(cfg.Rate, DefaultRate)
-	cfg.Window = orDefault(cfg.Window, DefaultWindow)
-	cfg.SlowSettle = orDefault(cfg.SlowSettle, DefaultSlowSettle)
+	cfg.Size = cmp.Or(cfg.Size, load.DefaultSize)
+	cfg.Rate = cmp.Or(cfg.Rate, DefaultRate)
+	cfg.Window = cmp.Or(cfg.Window, DefaultWindow)
+	cfg.SlowSettle = cmp.Or(cfg.SlowSettle, DefaultSlowSettle)
 	switch {
 	case cfg.Repeat < 0:
 		return cfg, invalid("Repeat", "repeat", "must be at least 1, got %d", cfg.Repeat)
@@ -169,32 +170,23 @@ func (cfg Config) withDefaults() (Config, error) {
 	case !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0):
 		return cfg, invalid("Rate", "rate", "must be a positive number of messages a second, got %v", cfg.Rate)
 	}
-	cfg.Host = orDefault(cfg.Host, codec.DefaultHost)
-	cfg.ServerCPUs = orDefault(cfg.ServerCPUs, DefaultServerCPUs)
-	cfg.LoadCPUs = orDefault(cfg.LoadCPUs, DefaultLoadCPUs)
+	cfg.Host = cmp.Or(cfg.Host, codec.DefaultHost)
+	cfg.ServerCPUs = cmp.Or(cfg.ServerCPUs, DefaultServerCPUs)
+	cfg.LoadCPUs = cmp.Or(cfg.LoadCPUs, DefaultLoadCPUs)
 	if cfg.Pin {
-		name := orDefault(cfg.Taskset, "taskset")
+		name := cmp.Or(cfg.Taskset, "taskset")
 		path, err := exec.LookPath(name)
 		if err != nil {
 			return cfg, invalid("Pin", "pinning", "needs taskset (from util-linux): %v", err)
 		}
 		cfg.Taskset = path
 	}
-	cfg.SampleEvery = orDefault(cfg.SampleEvery, DefaultSampleEvery)
-	cfg.StartTimeout = orDefault(cfg.StartTimeout, DefaultStartTimeout)
-	cfg.StopTimeout = orDefault(cfg.StopTimeout, DefaultStopTimeout)
-	cfg.LoadSlack = orDefault(cfg.LoadSlack, DefaultLoadSlack)
+	cfg.SampleEvery = cmp.Or(cfg.SampleEvery, DefaultSampleEvery)
+	cfg.StartTimeout = cmp.Or(cfg.StartTimeout, DefaultStartTimeout)
+	cfg.StopTimeout = cmp.Or(cfg.StopTimeout, DefaultStopTimeout)
+	cfg.LoadSlack = cmp.Or(cfg.LoadSlack, DefaultLoadSlack)
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
 	return cfg, nil
-}
-
-// orDefault is v, or def where v is zero.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
