@@ -74,7 +74,11 @@ type gnetEngine struct {
 	ln         net.Listener
 	stopped    chan struct{} // closed when a graceful stop begins
 	acceptDone chan struct{} // closed when the accept loop has returned
-	enrollLog  everySecond
+	// Connections handed to gnet and not yet opened (gnet_accept.go).
+	inflight    atomic.Int64
+	enrollFreed chan struct{}
+	enrolls     sync.WaitGroup
+	enrollLog   everySecond
 
 	eng       gnet.Engine
 	ready     chan struct{} // closed when gnet's event loops run
@@ -124,16 +128,17 @@ func startGnet(ctx context.Context, cfg *Config, st *counters) (*gnetEngine, net
 		return nil, nil, err
 	}
 	e := &gnetEngine{
-		cfg:        cfg,
-		st:         st,
-		log:        cfg.Logger.With("engine", string(engine.Gnet)),
-		readCap:    gnetReadCap(cfg.ReadSize),
-		ln:         ln,
-		ready:      make(chan struct{}),
-		ran:        make(chan struct{}),
-		stopped:    make(chan struct{}),
-		acceptDone: make(chan struct{}),
-		loops:      make(map[gnet.EventLoop]*loop),
+		cfg:         cfg,
+		st:          st,
+		log:         cfg.Logger.With("engine", string(engine.Gnet)),
+		readCap:     gnetReadCap(cfg.ReadSize),
+		ln:          ln,
+		ready:       make(chan struct{}),
+		ran:         make(chan struct{}),
+		stopped:     make(chan struct{}),
+		acceptDone:  make(chan struct{}),
+		enrollFreed: make(chan struct{}, 1),
+		loops:       make(map[gnet.EventLoop]*loop),
 	}
 	var cancel context.CancelFunc
 	e.ctx, cancel = context.WithCancel(context.Background())
@@ -209,8 +214,8 @@ func (e *gnetEngine) run() error {
 }
 
 // stopOn stops gnet gracefully once ctx is cancelled: the listener first,
-// so that the address is free at once, then, once the connection being
-// handed over (if any) is open, the event loops.
+// so that the address is free at once, then, once the connections being
+// handed over (if any) are open, the event loops.
 func (e *gnetEngine) stopOn(ctx context.Context) {
 	select {
 	case <-e.ran:
@@ -221,6 +226,7 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 	e.ln.Close()
 	close(e.stopped)
 	<-e.acceptDone
+	e.enrolls.Wait()
 	e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
 	e.finishAllParked()
 	// Engine.Stop polls for the end every 500ms; gnet.Run returning is the
@@ -236,6 +242,7 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 func (e *gnetEngine) wait() error {
 	<-e.ran
 	<-e.acceptDone
+	e.enrolls.Wait()
 	died := e.died.Load()
 	if died {
 		e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))

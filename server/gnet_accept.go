@@ -33,10 +33,50 @@ const (
 // finds on it.
 type enrollment struct{ state atomic.Int32 }
 
+// Connections handed to gnet and not yet opened each hold a duplicate
+// descriptor and one of gnet's pool goroutines until their loop runs the
+// registration. The accept goroutine does not wait for that while fewer
+// than maxEnrolling are in flight and the descriptors that Config.MaxConns
+// leaves cover one more duplicate (enrollFloor always may, within
+// fdReserve): a burst of new connections is opened within a pass of each
+// loop, not one connection a pass.
+const (
+	maxEnrolling = 1024
+	enrollFloor  = 16
+)
+
+// enrollSlot waits until one more connection may be in flight to gnet and
+// takes its slot; false means gnet has stopped.
+func (e *gnetEngine) enrollSlot() bool {
+	for {
+		n := e.inflight.Load()
+		spare := int64(e.cfg.MaxConns) - e.st.open.Load()
+		if n < maxEnrolling && n < max(enrollFloor, spare) {
+			e.inflight.Add(1)
+			return true
+		}
+		select {
+		case <-e.enrollFreed:
+		case <-e.ran:
+			return false
+		}
+	}
+}
+
+// enrollDone gives back a slot taken by enrollSlot.
+func (e *gnetEngine) enrollDone() {
+	e.inflight.Add(-1)
+	select {
+	case e.enrollFreed <- struct{}{}:
+	default:
+	}
+}
+
 // enroll admits c and hands it to an event loop, or closes it at once when
-// Config.MaxConns are open. It waits until the loop has opened it, so at
-// most one duplicate descriptor is in flight, and gnet's round-robin
-// balancer is only ever used from this one goroutine.
+// Config.MaxConns are open. It returns as soon as gnet has the connection;
+// a goroutine waits for gnet's answer and accounts for a connection gnet
+// did not open. gnet's round-robin balancer is only ever used from the
+// accept goroutine, which alone calls enroll.
 func (e *gnetEngine) enroll(c net.Conn) {
 	if !e.st.admit(e.cfg.MaxConns) {
 		c.Close()
@@ -51,21 +91,30 @@ func (e *gnetEngine) enroll(c net.Conn) {
 		e.notEnrolled(tok, remote, errNoPeer)
 		return
 	}
+	if !e.enrollSlot() {
+		c.Close()
+		e.notEnrolled(tok, remote, errGnetStopped)
+		return
+	}
 	res, err := e.eng.Register(gnet.NewNetConnContext(gnet.NewContext(context.Background(), tok), c))
 	if err != nil {
+		e.enrollDone()
 		c.Close()
 		e.notEnrolled(tok, remote, err)
 		return
 	}
 	// gnet closes c itself from here on.
-	select {
-	case r := <-res:
-		// A Conn without an error can still mean gnet could not poll it
-		// (register0 closes it and reports nothing): OnOpen says.
-		e.notEnrolled(tok, remote, r.Err)
-	case <-e.ran:
-		e.notEnrolled(tok, remote, errGnetStopped)
-	}
+	e.enrolls.Go(func() {
+		defer e.enrollDone()
+		select {
+		case r := <-res:
+			// A Conn without an error can still mean gnet could not poll
+			// it (register0 closes it and reports nothing): OnOpen says.
+			e.notEnrolled(tok, remote, r.Err)
+		case <-e.ran:
+			e.notEnrolled(tok, remote, errGnetStopped)
+		}
+	})
 }
 
 // Why gnet did not open a connection handed to it.
