@@ -311,6 +311,7 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.None
 	}
 	e.st.bytesIn.Add(uint64(len(buf)))
+	gc.loop.light(gc)
 	e.touch(gc)
 	e.process(gc, buf)
 	// A read that filled gnet's buffer may have left more in the socket:
@@ -332,6 +333,9 @@ func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 	e.held(gc)
 	if gc.blocked && e.memoryOver() && !e.stopping.Load() {
 		return e.park(gc)
+	}
+	if gc.loop.turnOver(gc) {
+		return e.waitTurn(gc)
 	}
 	return gnet.None
 }

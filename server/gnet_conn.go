@@ -35,6 +35,11 @@ type gconn struct {
 	enrolls  uint64   // enrolls begun: a result acts only on the latest
 	parkFile *os.File // the duplicate, from park until adopt
 	parkRaw  int      // its descriptor
+	// turn: parked to wait its turn as a backlogged connection
+	// (gnet_turns.go), not for memory; turnReads counts its reads
+	// this turn.
+	turn      bool
+	turnReads int
 
 	processed int64
 	heldNow   int64 // what Stats.Buffered counts for this connection

@@ -24,9 +24,12 @@ type loop struct {
 	waiting map[int]*gconn
 	iov     [maxIov][]byte // writev scratch
 
-	parked   map[*gconn]struct{} // gnet_park.go
-	parkedN  atomic.Int32        // len(parked), for the sweeper
-	parkKick chan struct{}       // the first connection was parked
+	parked map[*gconn]struct{} // gnet_park.go
+	// lightReads counts reads of connections that are not backlogged;
+	// lightMark is its value at the sweeper's last check (gnet_turns.go).
+	lightReads, lightMark uint64
+	parkedN               atomic.Int32  // len(parked), for the sweeper
+	parkKick              chan struct{} // the first connection was parked
 	// unparkRetry: an unpark failed for want of a descriptor.
 	unparkRetry atomic.Bool
 

@@ -44,18 +44,27 @@ func (e *gnetEngine) memoryLow() bool {
 // park, in OnTraffic, takes gc out of gnet's loop. gnet then calls
 // OnClose, which hands gc to parkedOut instead of closing it.
 func (e *gnetEngine) park(gc *gconn) gnet.Action {
-	fd, err := gc.c.Dup()
-	if err != nil {
+	if err := gc.leaveLoop(); err != nil {
 		// Without a duplicate the socket cannot outlive gnet's close: the
 		// bound on memory wins over the connection.
 		gc.reason = ClosedBudget
 		e.lost(gc, int64(gc.out.n), "over max-memory, and cannot stop reading the connection", err, "max_memory", e.cfg.MaxMemory)
 		return gnet.Close
 	}
+	return gnet.Close
+}
+
+// leaveLoop duplicates gc's socket, so that it outlives gnet's close, and
+// marks gc parked on the duplicate.
+func (gc *gconn) leaveLoop() error {
+	fd, err := gc.c.Dup()
+	if err != nil {
+		return err
+	}
 	// Dup shares the O_NONBLOCK socket: os.NewFile puts it on Go's poller
 	// (never call its Fd method, which would make it blocking).
 	gc.parked, gc.parkRaw, gc.parkFile = true, fd, os.NewFile(uintptr(fd), "upcase-gnet-parked")
-	return gnet.Close
+	return nil
 }
 
 // parkedOut, in OnClose, keeps a parked connection on the duplicate.
@@ -69,10 +78,12 @@ func (l *loop) parkedOut(gc *gconn) {
 		return
 	}
 	l.parked[gc] = struct{}{}
-	l.e.st.parked.Add(1)
-	l.e.parkLog.parked(l.e)
-	if h := l.e.cfg.park; h != nil && h.parked != nil {
-		h.parked(gc.remote)
+	if !gc.turn {
+		l.e.st.parked.Add(1)
+		l.e.parkLog.parked(l.e)
+		if h := l.e.cfg.park; h != nil && h.parked != nil {
+			h.parked(gc.remote)
+		}
 	}
 	l.kickIfFirst()
 	if gc.blocked {
@@ -97,7 +108,9 @@ func (l *loop) kickIfFirst() {
 func (l *loop) unparked(gc *gconn) {
 	delete(l.parked, gc)
 	l.parkedN.Add(-1)
-	l.e.st.parked.Add(-1)
+	if !gc.turn {
+		l.e.st.parked.Add(-1)
+	}
 	gc.parked = false
 }
 
@@ -115,18 +128,29 @@ func (l *loop) closeParked(gc *gconn, r CloseReason, err error, why string) {
 }
 
 // unparkReady, on the loop, enrolls back every parked connection that may
-// be read again.
+// be read again: once memory is low, those parked for it, and those
+// waiting their turn (gnet_turns.go) while the loop is not contended,
+// turnsPerCheck of them while it is; and any that holds nothing.
 func (l *loop) unparkReady() {
 	low := l.e.memoryLow()
-	n := 0
+	contended := l.markChecked()
+	n, turns := 0, 0
 	for gc := range l.parked {
 		if n == unparkBurst || l.e.stopping.Load() {
 			return
 		}
-		if low || gc.out.n == 0 {
-			l.unpark(gc)
-			n++
+		switch {
+		case gc.out.n == 0:
+		case !low:
+			continue
+		case !gc.turn, !contended:
+		case turns < turnsPerCheck:
+			turns++
+		default:
+			continue
 		}
+		l.unpark(gc)
+		n++
 	}
 }
 
@@ -228,7 +252,9 @@ func (l *loop) reparked(gc *gconn) {
 	}
 	gc.parked = true
 	l.parked[gc] = struct{}{}
-	l.e.st.parked.Add(1)
+	if !gc.turn {
+		l.e.st.parked.Add(1)
+	}
 	l.kickIfFirst()
 	if gc.out.n == 0 {
 		// It holds nothing: no watcher will resume it, and memory may stay
@@ -245,6 +271,7 @@ func (l *loop) reparked(gc *gconn) {
 // adopt, in OnOpen, takes a resumed connection back from the enroll.
 func (e *gnetEngine) adopt(gc *gconn, c gnet.Conn) gnet.Action {
 	gc.c, gc.fd, gc.resuming = c, c.Fd(), false
+	gc.turn, gc.turnReads = false, 0
 	_ = gc.parkFile.Close()
 	gc.parkFile = nil
 	gc.blocked = false

@@ -1,0 +1,76 @@
+package server
+
+import "github.com/panjf2000/gnet/v2"
+
+// Backlogged connections take turns while others wait. gnet's
+// level-triggered loop reads every readable socket once a pass, so a
+// client that sends without reading its replies costs a read every pass
+// for as long as it sends, and a pass over hundreds of them keeps a
+// light client waiting a millisecond or more a message. While a loop also
+// serves connections that are not backlogged, a backlogged one leaves the
+// loop after a turn of turnReads reads, parked as past Config.MaxMemory
+// (gnet_park.go) but not counted as such, and the loop's sweeper hands
+// turnsPerCheck of them back every unparkCheck. Once no other connection
+// on the loop has had traffic for a check, they are all read again at
+// gnet's pace. A backlogged client is read less often, never refused:
+// the original's sequential client still completes.
+const (
+	// backlogAt is what a connection whose socket takes no more must hold
+	// to be backlogged.
+	backlogAt = 256 << 10
+	// turnReads is a backlogged connection's reads per turn.
+	turnReads = 32
+	// turnsPerCheck is how many waiting connections one check hands back
+	// while the loop is contended.
+	turnsPerCheck = 2
+)
+
+// backlogged reports whether gc's client sends without reading its
+// replies: its socket takes no more and it holds backlogAt or more.
+func backlogged(gc *gconn) bool {
+	return gc.blocked && gc.out.n >= backlogAt
+}
+
+// light counts traffic of a connection that is not backlogged, in
+// OnTraffic, before it is processed.
+func (l *loop) light(gc *gconn) {
+	if !gc.blocked {
+		l.lightReads++
+	}
+}
+
+// contended reports whether a connection that is not backlogged has had
+// traffic on the loop since the sweeper's last check.
+func (l *loop) contended() bool {
+	return l.lightReads != l.lightMark
+}
+
+// turnOver, in OnTraffic, counts a backlogged connection's read and
+// reports whether it must now wait for its next turn.
+func (l *loop) turnOver(gc *gconn) bool {
+	if !backlogged(gc) {
+		gc.turnReads = 0
+		return false
+	}
+	gc.turnReads++
+	return gc.turnReads >= turnReads && l.contended() && !l.e.stopping.Load()
+}
+
+// waitTurn, in OnTraffic, takes a backlogged connection out of gnet's
+// loop until the sweeper hands it back (unparkReady).
+func (e *gnetEngine) waitTurn(gc *gconn) gnet.Action {
+	if gc.leaveLoop() != nil {
+		// Out of descriptors for a moment: it is read on at gnet's pace.
+		return gnet.None
+	}
+	gc.turn = true
+	return gnet.Close
+}
+
+// markChecked, on the loop at each sweeper check, starts a new window for
+// contended and reports whether the one that ended was.
+func (l *loop) markChecked() bool {
+	was := l.contended()
+	l.lightMark = l.lightReads
+	return was
+}

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
+)
+
+// TestGnetHeavySendersTakeTurns: clients that send without reading do not
+// starve a light client on the same event loop, and still get every byte
+// back once they read. Between two reads of the light client, a loop that
+// reads every readable socket once a pass reads every heavy sender; with
+// turns it reads the few whose turn it is. The test counts, on the loop,
+// the distinct heavy senders read between consecutive reads of the light
+// client, and takes the median over its messages: a count, not a time, so
+// that a slow machine cannot fail it.
+func TestGnetHeavySendersTakeTurns(t *testing.T) {
+	t.Parallel()
+	const (
+		heavy    = 16
+		each     = 4 << 20
+		messages = 300
+	)
+	var (
+		lightAddr atomic.Value // the light client's address
+		measuring atomic.Bool
+		mu        sync.Mutex
+		seen      = map[string]bool{} // heavy senders read since the light client's last read
+		between   []int               // len(seen) at each of the light client's reads
+	)
+	progress := func(remote net.Addr, _ int64) {
+		if !measuring.Load() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if a, _ := lightAddr.Load().(string); remote.String() == a {
+			between = append(between, len(seen))
+			clear(seen)
+			return
+		}
+		seen[remote.String()] = true
+	}
+	// One loop: every client shares it. The heavy clients read late by
+	// design, so the finisher must not give up on them first.
+	srv, _ := startServer(t, engine.Gnet, Config{Loops: 1, FinishTimeout: time.Minute, Hooks: Hooks{Progress: progress}})
+
+	p := randomPayload(each)
+	conns := make([]net.Conn, heavy)
+	var writers sync.WaitGroup
+	defer writers.Wait()
+	for i := range conns {
+		conns[i] = dialSmallReceive(t, srv, 4096)
+		writers.Go(func() {
+			if _, err := writeAll(conns[i], p, 0, 64<<10, stallTimeout); err != nil {
+				t.Errorf("heavy client %d: %v", i, err)
+				return
+			}
+			if err := testkit.CloseWrite(conns[i]); err != nil {
+				t.Errorf("heavy client %d: %v", i, err)
+			}
+		})
+	}
+	waitStats(t, srv, "the heavy clients backlogged", func(s Stats) bool { return s.Buffered >= heavy*backlogAt })
+
+	light := dial(t, srv)
+	lightAddr.Store(light.LocalAddr().String())
+	msg := []byte("capitalize this!")
+	measuring.Store(true)
+	for range messages {
+		if err := ping(light, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	measuring.Store(false)
+	st := srv.Stats()
+	if st.BytesIn >= heavy*each {
+		t.Fatalf("the heavy clients were all read before the light one finished (%d bytes in): nothing was measured", st.BytesIn)
+	}
+	mu.Lock()
+	counts := slices.Clone(between)
+	mu.Unlock()
+	slices.Sort(counts)
+	median := counts[len(counts)/2]
+	t.Logf("heavy senders read between the light client's reads: median %d, max %d of %d", median, counts[len(counts)-1], heavy)
+	if median > heavy/2 {
+		t.Errorf("between two reads of the light client the loop read a median of %d of the %d heavy senders, want at most %d", median, heavy, heavy/2)
+	}
+
+	var readers sync.WaitGroup
+	for i, c := range conns {
+		readers.Go(func() {
+			got, err := readAll(c, p, stallTimeout, nil)
+			if err != nil {
+				t.Errorf("heavy client %d: %v", i, err)
+			} else if got != each {
+				t.Errorf("heavy client %d: %d bytes back, want %d", i, got, each)
+			}
+		})
+	}
+	readers.Wait()
+	writers.Wait()
+	for _, c := range conns {
+		c.Close()
+	}
+	light.Close()
+	if st := settled(t, srv); st.Undelivered != 0 || st.Parked != 0 {
+		t.Errorf("Undelivered %d, Parked %d at the end, want 0 and 0", st.Undelivered, st.Parked)
+	}
+}
