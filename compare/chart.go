@@ -104,6 +104,8 @@ var chartSpecs = []chartPanel{
 		{PingPong, keyP99, "pingpong"},
 		{Paced, keyP99, "paced"},
 		{Slow, keyP99, "beside slow"},
+		{Starve, keyIntakeP99, "light, intake"},
+		{Starve, keyAfterP99, "light, after"},
 	}},
 	{"server memory over its baseline", "KiB per connection", true, []chartLayer{
 		{PingPong, keyRSSConn, "pingpong RSS"},
@@ -136,7 +138,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 		p.Add(plotter.NewGrid())
 		p.Legend.Top, p.Legend.Left = true, true
 		p.Legend.XOffs = vg.Points(8) // clear of the y axis
-		drawn, xs := 0, map[float64]bool{}
+		drawn, xs, layers := 0, map[float64]bool{}, map[int]bool{}
 		for i, e := range engines {
 			style := engineStyle[i%len(engineStyle)]
 			for li, ly := range sp.layers {
@@ -168,6 +170,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 					p.Legend.Add(label, marks)
 				}
 				drawn += len(pts)
+				layers[li] = true
 				for _, pt := range pts {
 					xs[pt.X] = true
 				}
@@ -181,7 +184,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 		// Room above the data for the legend, drawn inside at the top.
 		if sp.logY {
 			widenLogRange(&p.Y.Min, &p.Y.Max)
-			p.Y.Max *= math.Pow(30, float64(len(sp.layers)+1)/3)
+			p.Y.Max *= math.Pow(30, float64(len(layers)+1)/3)
 			p.Y.Tick.Marker = decadeTicks(p.Y.Min, p.Y.Max)
 		} else {
 			p.Y.Max *= 1.45

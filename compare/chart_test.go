@@ -24,6 +24,7 @@ func TestWriteChart(t *testing.T) {
 			trials = append(trials, tr)
 		}
 	}
+	trials = append(trials, starveTrial("gnet", 1, 500, 40_000), starveTrial("goroutine", 1, 25_000, 50_000))
 	rep := &Report{Settings: Settings{Engines: engine.All()}, Trials: trials}
 	rep.Summary = Summarize(rep.Trials, rep.Settings.Engines)
 	panels, err := chartPanels(rep)

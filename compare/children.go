@@ -22,7 +22,10 @@ type Children interface {
 	// LoadArgs are the arguments that make the binary run job (its
 	// Address, Mode, Conns, Duration, Warmup, Size, Window, Rate and
 	// SlowBytes), with extra after them, and print its load.Result as one
-	// JSON object on standard output, whatever errors it counts.
+	// JSON object on standard output, whatever errors it counts. If
+	// job.Progress is set, the child also prints its progress on standard
+	// error, each load.Progress as one JSON object a line. Stopped with
+	// SIGTERM, it prints the Result of what it measured until then.
 	LoadArgs(job load.Config, extra []string) []string
 	// Env is a child's environment made from this process's: without the
 	// variables the binary would read as flags, so that a child's flags are

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,6 +29,24 @@ type loadRun struct {
 // parses the Result it prints. It samples the child's CPU as it runs, every
 // period from t0 on.
 func runLoad(ctx context.Context, cfg *Config, job load.Config, t0 time.Time) (*loadRun, error) {
+	return runLoadWith(ctx, cfg, job, t0, loadHooks{})
+}
+
+// loadHooks are what a starve series asks more of a load child than its
+// result.
+type loadHooks struct {
+	// stop, once closed, ends the child early (SIGTERM): its Result then
+	// covers what it measured until then, and its exit status for being
+	// stopped is no failure.
+	stop <-chan struct{}
+	// progress, if set, is called from one goroutine with each progress
+	// line the child prints on its standard error (job.Progress must be
+	// set for it to print them), as it prints it.
+	progress func(load.Progress)
+}
+
+// runLoadWith is runLoad with hooks.
+func runLoadWith(ctx context.Context, cfg *Config, job load.Config, t0 time.Time, h loadHooks) (*loadRun, error) {
 	args := cfg.Children.LoadArgs(job, cfg.LoadArgs)
 
 	// Bounded in time whatever the child does: its run, plus time to
@@ -40,12 +60,33 @@ func runLoad(ctx context.Context, cfg *Config, job load.Config, t0 time.Time) (*
 	var stdout bytes.Buffer
 	stderr := &tail.Buffer{Size: stderrKeep}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	var lines *progressWriter
+	if h.progress != nil {
+		lines = &progressWriter{rest: stderr, progress: h.progress}
+		cmd.Stderr = lines
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("compare: load did not start: %w", err)
 	}
 	lr := &loadRun{pid: cmd.Process.Pid, started: time.Now()}
 	smp := startSampler(lr.pid, t0, cfg.SampleEvery)
+	var stopped atomic.Bool
+	waited := make(chan struct{})
+	if h.stop != nil {
+		go func() {
+			select {
+			case <-h.stop:
+				stopped.Store(true)
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+			case <-waited:
+			}
+		}()
+	}
 	err := cmd.Wait()
+	close(waited)
+	if lines != nil {
+		lines.flush()
+	}
 	lr.samples, _, _ = smp.stop()
 	lr.stderr = stderr.String()
 	if ctx.Err() != nil {
@@ -54,13 +95,50 @@ func runLoad(ctx context.Context, cfg *Config, job load.Config, t0 time.Time) (*
 		}
 		return lr, context.Cause(ctx)
 	}
-	if err != nil {
+	if err != nil && !stopped.Load() {
 		return lr, fmt.Errorf("compare: load failed: %s", exitReason(err, stderr))
 	}
 	if lr.result, err = parseResult(stdout.Bytes()); err != nil {
 		return lr, err
 	}
 	return lr, nil
+}
+
+// progressWriter is a load child's standard error: it hands each line that
+// is a load.Progress to progress, and writes the others on to rest.
+type progressWriter struct {
+	rest     io.Writer
+	progress func(load.Progress)
+	line     []byte // the line so far
+}
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	for b := p; len(b) > 0; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			w.line = append(w.line, b...)
+			break
+		}
+		w.line = append(w.line, b[:i+1]...)
+		b = b[i+1:]
+		w.flush()
+	}
+	return len(p), nil
+}
+
+// flush deals with the line so far.
+func (w *progressWriter) flush() {
+	line := w.line
+	w.line = w.line[:0]
+	if len(line) == 0 {
+		return
+	}
+	var p load.Progress
+	if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &p) == nil && p.Phase != "" {
+		w.progress(p)
+		return
+	}
+	_, _ = w.rest.Write(line)
 }
 
 // parseResult reads the load.Result JSON that a load child prints.

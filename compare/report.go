@@ -28,11 +28,15 @@ type Settings struct {
 	Window     int           `json:"window_bytes"`
 	SlowBytes  int           `json:"slow_bytes"` // each slow connection sends
 	SlowSettle time.Duration `json:"slow_settle_ns"`
-	Pin        bool          `json:"pin"`
-	ServerCPUs string        `json:"server_cpus,omitempty"`
-	LoadCPUs   string        `json:"load_cpus,omitempty"`
-	ServerArgs []string      `json:"server_args,omitempty"`
-	LoadArgs   []string      `json:"load_args,omitempty"`
-	CPUs       int           `json:"cpus"` // CPUs this machine has
-	OS         string        `json:"os"`   // GOOS/GOARCH
+	// StarveLead and StarveStall are a starve series' StarveLead and
+	// StarveStall.
+	StarveLead  time.Duration `json:"starve_lead_ns"`
+	StarveStall time.Duration `json:"starve_stall_ns"`
+	Pin         bool          `json:"pin"`
+	ServerCPUs  string        `json:"server_cpus,omitempty"`
+	LoadCPUs    string        `json:"load_cpus,omitempty"`
+	ServerArgs  []string      `json:"server_args,omitempty"`
+	LoadArgs    []string      `json:"load_args,omitempty"`
+	CPUs        int           `json:"cpus"` // CPUs this machine has
+	OS          string        `json:"os"`   // GOOS/GOARCH
 }

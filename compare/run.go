@@ -28,6 +28,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			Engines: cfg.Engines, Series: cfg.Series, Repeat: cfg.Repeat,
 			Duration: cfg.Duration, Warmup: cfg.Warmup, Size: cfg.Size, Pin: cfg.Pin,
 			Rate: cfg.Rate, Window: cfg.Window, SlowBytes: SlowBytes, SlowSettle: cfg.SlowSettle,
+			StarveLead: StarveLead, StarveStall: StarveStall,
 			ServerArgs: cfg.ServerArgs, LoadArgs: cfg.LoadArgs,
 			CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH,
 		},
@@ -81,22 +82,12 @@ func runOne(ctx context.Context, cfg *Config, s Series, eng engine.Name, round i
 
 	smp := startSampler(run.Server.PID, srv.started, cfg.SampleEvery)
 	ksmp := startKernelSampler(portOf(srv.addr), srv.started, DefaultKernelEvery)
-	job, beside := jobs(s, cfg, srv.addr)
-	besideDone := make(chan error, 1)
-	if beside != nil {
-		go func() {
-			blr, err := runLoad(ctx, cfg, *beside, srv.started)
-			if blr != nil {
-				run.Beside = blr.result
-			}
-			besideDone <- err
-		}()
-	}
-	lr, loadErr := runLoad(ctx, cfg, job, srv.started)
-	if beside != nil {
-		if err := <-besideDone; err != nil && loadErr == nil {
-			loadErr = fmt.Errorf("the slow connections' load: %w", err)
-		}
+	var lr *loadRun
+	var loadErr error
+	if s.Mode == Starve {
+		lr, loadErr = runStarve(ctx, cfg, s, srv.addr, srv.started, run)
+	} else {
+		lr, loadErr = runLoads(ctx, cfg, s, srv.addr, srv.started, run)
 	}
 	samples, peak, sampleErr := smp.stop()
 	ksamples, kernelErr := ksmp.stop()
@@ -126,6 +117,30 @@ func runOne(ctx context.Context, cfg *Config, s Series, eng engine.Name, round i
 	return run, nil
 }
 
+// runLoads runs series s's load children (jobs) at the server at addr,
+// listening since t0: the measured one, and the one beside it if any, whose
+// result goes in run.Beside. It returns the measured one's run.
+func runLoads(ctx context.Context, cfg *Config, s Series, addr string, t0 time.Time, run *Trial) (*loadRun, error) {
+	job, beside := jobs(s, cfg, addr)
+	besideDone := make(chan error, 1)
+	if beside != nil {
+		go func() {
+			blr, err := runLoad(ctx, cfg, *beside, t0)
+			if blr != nil {
+				run.Beside = blr.result
+			}
+			besideDone <- err
+		}()
+	}
+	lr, loadErr := runLoad(ctx, cfg, job, t0)
+	if beside != nil {
+		if err := <-besideDone; err != nil && loadErr == nil {
+			loadErr = fmt.Errorf("the slow connections' load: %w", err)
+		}
+	}
+	return lr, loadErr
+}
+
 // logTrial writes one line about a finished run.
 func logTrial(w io.Writer, cfg *Config, r *Trial) {
 	head := fmt.Sprintf("compare: %-15s %-9s round %d/%d:", r.Series, r.Engine, r.Round, cfg.Repeat)
@@ -135,7 +150,20 @@ func logTrial(w io.Writer, cfg *Config, r *Trial) {
 	}
 	m := measure(r)
 	line := head
-	if r.Series.Mode != Idle {
+	switch r.Series.Mode {
+	case Idle:
+	case Starve:
+		for _, ph := range []struct{ name, msgs, p99 string }{{"intake", keyIntakeMsgs, keyIntakeP99}, {"after", keyAfterMsgs, keyAfterP99}} {
+			if m[ph.msgs].ok {
+				line += fmt.Sprintf(" %s %s msg/s, p99 %s µs,", ph.name, human(m[ph.msgs].v), human(m[ph.p99].v))
+			} else {
+				line += fmt.Sprintf(" %s not measured,", ph.name)
+			}
+		}
+		if e := r.IntakeEnd; e != nil {
+			line += fmt.Sprintf(" intake %s at %.1fs,", e.By, e.At.Seconds())
+		}
+	default:
 		line += fmt.Sprintf(" %s msg/s, %s MB/s, p99 %s µs,", human(m[keyMsgs].v), human(m[keyMB].v), human(m[keyP99].v))
 	}
 	if r.Server.Sampled {

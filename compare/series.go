@@ -42,10 +42,18 @@ const (
 	// Idle: the connections are opened and held, and send nothing; the
 	// series measures what a held connection costs the server in memory.
 	Idle Mode = "idle"
+	// Starve: the series' connections are heavy senders, each sending
+	// SlowBytes and reading nothing (load.Slow), and one light pingpong
+	// client beside them is measured twice: over the intake, while the
+	// server is still taking the heavy senders' bytes in, and after it,
+	// once they have all been taken or the senders are stuck (see
+	// runStarve). Where Slow measures the light client once the heavy ones
+	// are stuck, Starve measures whether their intake starves it.
+	Starve Mode = "starve"
 )
 
 // Modes are the modes a series may have, in the order the help lists them.
-var Modes = []Mode{PingPong, Stream, Window, Paced, Slow, Idle}
+var Modes = []Mode{PingPong, Stream, Window, Paced, Slow, Starve, Idle}
 
 // SlowBytes is what each connection of a slow series sends before it stops:
 // more than the socket buffers and the server's memory budget hold, so
@@ -57,6 +65,24 @@ const SlowBytes = 8 << 20
 // warm-up starts: the series measures the server once they are stuck. The
 // table's "slow: last byte taken" row says whether it was long enough.
 const DefaultSlowSettle = 2 * time.Second
+
+// StarveLead is how long a starve series' heavy senders send before its
+// light client is measured: the light client connects as their traffic
+// starts and warms up for this long.
+const StarveLead = 500 * time.Millisecond
+
+// StarveStall is how long a starve series' heavy senders must write nothing
+// for their intake to be over though some have bytes left: they are stuck,
+// as on a server that stops reading a client that does not read. Shorter
+// would mistake a pause for the end (seen here: half a second with no
+// write completed early in the gnet engine's intake of 300 x 8 MiB); it is
+// also how far past the last byte taken the light client's intake phase
+// may reach where the senders get stuck.
+const StarveStall = time.Second
+
+// starveIntakeLimit bounds a starve series' wait for the intake to end:
+// past it the run fails, as its second phase could not be measured.
+const starveIntakeLimit = 90 * time.Second
 
 // slowHold is how long the slow connections hold on after the measured
 // connection's measured time, so that they are still there however late

@@ -15,10 +15,10 @@ func TestParseSeries(t *testing.T) {
 		{"pingpong-1", "pingpong-1"},
 		{" stream-100 , idle-10000 ", "stream-100,idle-10000"},
 		{"default", "pingpong-1,pingpong-100,pingpong-1000,pingpong-10000,stream-1,stream-100,window-100,paced-10000,slow-300,idle-10000"},
-		{"window-100,paced-10,slow-3", "window-100,paced-10,slow-3"},
+		{"window-100,paced-10,slow-3,starve-300", "window-100,paced-10,slow-3,starve-300"},
 		{"", "error: compare: no series given"},
 		{"pingpong", `error: compare: unknown series "pingpong": no connection count`},
-		{"flood-10", `error: compare: unknown series "flood-10": unknown mode "flood" (want MODE-CONNS with MODE pingpong, stream, window, paced, slow or idle, e.g. pingpong-1000)`},
+		{"flood-10", `error: compare: unknown series "flood-10": unknown mode "flood" (want MODE-CONNS with MODE pingpong, stream, window, paced, slow, starve or idle, e.g. pingpong-1000)`},
 		{"idle-0", `error: compare: unknown series "idle-0": connection count "0" is not a positive number`},
 		{"idle-x", `error: compare: unknown series "idle-x"`},
 	} {

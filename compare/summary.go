@@ -26,6 +26,18 @@ const (
 	keySlowTaken = "slow_taken_per_conn_kib"
 	keySlowLast  = "slow_last_byte_taken_s"
 	keyErrors    = "errors"
+
+	// A starve series' light client, over the intake and after it.
+	keyIntakeMsgs = "intake_messages_per_s"
+	keyIntakeP50  = "intake_latency_p50_us"
+	keyIntakeP99  = "intake_latency_p99_us"
+	keyIntakeMax  = "intake_latency_max_us"
+	keyIntakeTime = "intake_measured_s"
+	keyIntakeEnd  = "intake_end_s"
+	keyAfterMsgs  = "after_messages_per_s"
+	keyAfterP50   = "after_latency_p50_us"
+	keyAfterP99   = "after_latency_p99_us"
+	keyAfterMax   = "after_latency_max_us"
 )
 
 // rowSpec is one row a series may have in the table: the measure it
@@ -60,7 +72,17 @@ var rowSpecs = []rowSpec{
 	{keyP50, "latency p50 µs", "µs", traffic, true},
 	{keyP99, "latency p99 µs", "µs", traffic, true},
 	{keyP99Sent, "p99 from send µs", "µs", []Mode{Paced}, true},
-	{keyConnected, "connections held", "count", []Mode{Slow, Idle}, true},
+	{keyIntakeMsgs, "intake: messages/s", "1/s", []Mode{Starve}, true},
+	{keyIntakeP50, "intake: p50 µs", "µs", []Mode{Starve}, true},
+	{keyIntakeP99, "intake: p99 µs", "µs", []Mode{Starve}, true},
+	{keyIntakeMax, "intake: max µs", "µs", []Mode{Starve}, true},
+	{keyIntakeTime, "intake: measured s", "s", []Mode{Starve}, false},
+	{keyAfterMsgs, "after: messages/s", "1/s", []Mode{Starve}, true},
+	{keyAfterP50, "after: p50 µs", "µs", []Mode{Starve}, true},
+	{keyAfterP99, "after: p99 µs", "µs", []Mode{Starve}, true},
+	{keyAfterMax, "after: max µs", "µs", []Mode{Starve}, true},
+	{keyIntakeEnd, "intake ended at s", "s", []Mode{Starve}, true},
+	{keyConnected, "connections held", "count", []Mode{Slow, Starve, Idle}, true},
 	{keyRSS, "server RSS peak MiB", "MiB", allModes, true},
 	{keyRSSConn, "server RSS/conn KiB", "KiB", allModes, true},
 	{keyTCPConn, "kernel TCP/conn KiB", "KiB", allModes, true},
@@ -69,7 +91,7 @@ var rowSpecs = []rowSpec{
 	{keyServerCPU, "server CPU s/M msgs", "s per million messages (= µs/message)", perMessage, true},
 	{keyServerPct, "server CPU % of a core", "%", waiting, true},
 	{keyGenCPU, "generator CPU µs/msg", "µs", perMessage, true},
-	{keySlowTaken, "slow: taken/conn KiB", "KiB", []Mode{Slow}, true},
+	{keySlowTaken, "slow: taken/conn KiB", "KiB", []Mode{Slow, Starve}, true},
 	{keySlowLast, "slow: last byte taken s", "s", []Mode{Slow}, false},
 	{keyErrors, "errors", "count", allModes, false},
 }
@@ -92,15 +114,28 @@ func measure(r *Trial) map[string]value {
 	m := map[string]value{}
 	res := r.Load
 	// conns is every connection the server held: a slow series' slow ones
-	// and the measured one.
+	// and the measured one (a starve series' light client over the intake
+	// has gone by then, and its errors count alone).
 	conns := 0
 	var errs uint64
-	for _, lr := range []*load.Result{res, r.Beside} {
+	for _, lr := range []*load.Result{res, r.Beside, r.Intake} {
 		if lr == nil {
 			continue
 		}
-		conns += lr.Connected
+		if lr != r.Intake {
+			conns += lr.Connected
+		}
 		errs += lr.ErrorCount() + lr.FailedDials()
+	}
+	if r.Series.Mode == Starve {
+		measurePhase(m, r.Intake, keyIntakeMsgs, keyIntakeP50, keyIntakeP99, keyIntakeMax)
+		measurePhase(m, res, keyAfterMsgs, keyAfterP50, keyAfterP99, keyAfterMax)
+		if r.Intake != nil {
+			m[keyIntakeTime] = value{r.Intake.Duration.Seconds(), true}
+		}
+		if e := r.IntakeEnd; e != nil {
+			m[keyIntakeEnd] = value{e.At.Seconds(), true}
+		}
 	}
 	if res != nil {
 		moved := res.Messages > 0
@@ -141,6 +176,20 @@ func measure(r *Trial) map[string]value {
 		}
 	}
 	return m
+}
+
+// measurePhase puts one phase's figures of a starve series' light client,
+// lr, in m under the keys given: none if it measured no time, and no
+// latency if it completed no message.
+func measurePhase(m map[string]value, lr *load.Result, msgs, p50, p99, maxKey string) {
+	if lr == nil || lr.Duration <= 0 {
+		return
+	}
+	moved := lr.Messages > 0
+	m[msgs] = value{lr.MessagesPerS, true}
+	m[p50] = value{lr.Latency.P50, moved}
+	m[p99] = value{lr.Latency.P99, moved}
+	m[maxKey] = value{lr.Latency.Max, moved}
 }
 
 // generatorBound says, for each engine with both figures, whether the

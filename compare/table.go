@@ -88,6 +88,10 @@ func caption(rep *Report) string {
 	if has(Slow) {
 		extra += fmt.Sprintf(", slow ones send %d MiB, measured from %v after", st.SlowBytes>>20, st.SlowSettle)
 	}
+	if has(Starve) {
+		extra += fmt.Sprintf(", starve: heavy senders send %d MiB, light client measured from %v after, intake over when all is sent or none writes for %v",
+			st.SlowBytes>>20, st.StarveLead, st.StarveStall)
+	}
 	return fmt.Sprintf("%d-byte messages, %v each after %v warm-up, %s (ratio: median per round), %s, %d CPUs %s%s",
 		st.Size, st.Duration, st.Warmup, rounds, pin, st.CPUs, st.OS, extra)
 }

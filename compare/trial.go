@@ -15,8 +15,14 @@ type Trial struct {
 	Server ServerStats  `json:"server"`
 	Load   *load.Result `json:"load"` // nil if the load failed
 	// Beside is the load run beside the measured one: a slow series' slow
-	// connections; nil in other series.
+	// connections, a starve series' heavy senders; nil in other series.
 	Beside *load.Result `json:"beside,omitempty"`
+	// Intake is a starve series' light client over the intake, while the
+	// server was still taking the heavy senders' bytes in; Load is the same
+	// client after it. IntakeEnd is where the one phase ended and the
+	// other began. Both nil in other series.
+	Intake    *load.Result `json:"intake,omitempty"`
+	IntakeEnd *IntakeEnd   `json:"intake_end,omitempty"`
 	// Generator is the load child process, sampled like the server.
 	Generator GeneratorStats `json:"generator"`
 	// Kernel is the kernel's socket memory during the run.

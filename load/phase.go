@@ -2,15 +2,22 @@ package load
 
 import "time"
 
-// Progress is what Config.Progress is told while a run goes on.
+// Progress is what Config.Progress is told while a run goes on. Its JSON
+// is what `upcase-gnet load --progress-json` prints, a line at a time.
 type Progress struct {
-	Phase     Phase         // where the run is
-	Conns     int           // connections asked for
-	Connected int           // established so far
-	Failed    int           // dials failed so far
-	Messages  uint64        // messages completed since traffic started, warm-up included
-	Elapsed   time.Duration // time in this phase
-	Total     time.Duration // length of this phase, 0 if unknown
+	Phase     Phase         `json:"phase"`      // where the run is
+	Conns     int           `json:"conns"`      // connections asked for
+	Connected int           `json:"connected"`  // established so far
+	Failed    int           `json:"failed"`     // dials failed so far
+	Messages  uint64        `json:"messages"`   // messages completed since traffic started, warm-up included
+	Elapsed   time.Duration `json:"elapsed_ns"` // time in this phase
+	Total     time.Duration `json:"total_ns"`   // length of this phase, 0 if unknown
+	// SlowWritten is the bytes the connections of a Slow run have written
+	// so far, counted as each write returns; 0 in other modes.
+	SlowWritten uint64 `json:"slow_written_bytes,omitempty"`
+	// SlowComplete is the connections of a Slow run that have written all
+	// of Config.SlowBytes.
+	SlowComplete int `json:"slow_complete_conns,omitempty"`
 }
 
 // Phase is a stage of a run.

@@ -49,6 +49,9 @@ func startProgress(cfg *Config, r *runState, d *dialer, g generator) *progress {
 				pr.Messages += t.messagesSeen.Load()
 			}
 		}
+		if sg, ok := g.(*slowGenerator); ok {
+			pr.SlowWritten, pr.SlowComplete = sg.progress()
+		}
 		return pr, true
 	})
 	return p

@@ -101,8 +101,9 @@ type SlowResult struct {
 	TakenBytes uint64 `json:"taken_bytes"`
 	// Complete is the connections whose whole SendBytes were written.
 	Complete int `json:"complete_conns"`
-	// LastWrite is when, after traffic started, the last byte was written
-	// by any connection: how long the server kept taking bytes.
+	// LastWrite is when, after traffic started, the last write of any
+	// connection completed: how long the server kept taking bytes. A write
+	// the run's end cut short does not count: its bytes went earlier.
 	LastWrite time.Duration `json:"last_write_ns"`
 }
 

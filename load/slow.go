@@ -27,6 +27,11 @@ type slowGenerator struct {
 	last  atomic.Int64  // when the last byte was written, since t0
 	t     *tally        // empty: slow connections measure no latency
 
+	// written and complete are the sums of the connections' written and
+	// complete, for Progress.
+	written  atomic.Uint64
+	complete atomic.Int64
+
 	mu    sync.Mutex
 	conns []*slowConn
 }
@@ -70,8 +75,14 @@ func (g *slowGenerator) send(sc *slowConn) {
 		n, err := sc.c.Write(g.chunk[:min(int64(len(g.chunk)), left)])
 		if n > 0 {
 			sc.written.Add(int64(n))
+			g.written.Add(uint64(n))
 			left -= int64(n)
-			g.wrote()
+			// A write the run's end cut short wrote its bytes at some time
+			// before, not now: it does not move the last write on, or every
+			// stuck connection's would read as the end of the run.
+			if err == nil {
+				g.wrote()
+			}
 		}
 		if err != nil {
 			select {
@@ -85,6 +96,7 @@ func (g *slowGenerator) send(sc *slowConn) {
 		}
 	}
 	sc.complete.Store(true)
+	g.complete.Add(1)
 	<-g.halt
 }
 
@@ -130,6 +142,12 @@ func (g *slowGenerator) stop() {
 	for _, sc := range g.conns {
 		_ = sc.c.Close()
 	}
+}
+
+// progress is the bytes written so far and the connections that have
+// written all of theirs.
+func (g *slowGenerator) progress() (written uint64, complete int) {
+	return g.written.Load(), int(g.complete.Load())
 }
 
 func (g *slowGenerator) tallies() []*tally { return []*tally{g.t} }

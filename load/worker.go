@@ -46,6 +46,9 @@ type workerProgress struct {
 	Messages  uint64        `json:"messages"`
 	Elapsed   time.Duration `json:"elapsed_ns"`
 	Total     time.Duration `json:"total_ns"`
+	// SlowWritten and SlowComplete are Progress's.
+	SlowWritten  uint64 `json:"slow_written_bytes,omitempty"`
+	SlowComplete int    `json:"slow_complete_conns,omitempty"`
 }
 
 const (
@@ -80,7 +83,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		return enc.Encode(m)
 	}
 	cfg.Progress = func(p Progress) {
-		_ = send(workerMsg{Progress: &workerProgress{p.Phase, p.Connected, p.Failed, p.Messages, p.Elapsed, p.Total}})
+		_ = send(workerMsg{Progress: &workerProgress{p.Phase, p.Connected, p.Failed, p.Messages, p.Elapsed, p.Total, p.SlowWritten, p.SlowComplete}})
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -303,6 +306,8 @@ func startWorkerProgress(cfg Config, ws []*worker) func() {
 			p.Connected += wp.Connected
 			p.Failed += wp.Failed
 			p.Messages += wp.Messages
+			p.SlowWritten += wp.SlowWritten
+			p.SlowComplete += wp.SlowComplete
 		}
 		return p, p.Phase != ""
 	})

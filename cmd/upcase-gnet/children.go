@@ -42,8 +42,9 @@ func (children) ListeningAt(line string) (string, error) {
 
 // LoadArgs are the arguments of a load of job (its Address, Mode, Conns,
 // Duration, Warmup, Size, Window, Rate and SlowBytes) that prints its result
-// as JSON however many errors it counts, with extra after them: what
-// loadConfig reads back into the same job.
+// as JSON however many errors it counts, and with job.Progress set its
+// progress as JSON lines on stderr (--progress-json), with extra after them:
+// what loadConfig reads back into the same job.
 func (children) LoadArgs(job load.Config, extra []string) []string {
 	host, port, _ := net.SplitHostPort(job.Address)
 	args := []string{"load", "--json", "--allow-errors",
@@ -62,6 +63,9 @@ func (children) LoadArgs(job load.Config, extra []string) []string {
 	}
 	if job.Mode == load.Slow {
 		args = append(args, "--slow-bytes", strconv.FormatInt(job.SlowBytes, 10))
+	}
+	if job.Progress != nil {
+		args = append(args, "--progress-json")
 	}
 	return append(args, extra...)
 }

@@ -56,6 +56,9 @@ func TestChildrenLoadArgs(t *testing.T) {
 		{func(j *load.Config) { j.Mode, j.Rate = load.PingPong, 2.5 }, "--mode pingpong --rate 2.5"},
 		{func(j *load.Config) { j.Mode, j.Rate = load.PingPong, 1e-9 }, "--mode pingpong --rate 1e-09"},
 		{func(j *load.Config) { j.Mode, j.SlowBytes, j.Warmup = load.Slow, 8<<20, 0 }, "--mode slow --slow-bytes 8388608"},
+		{func(j *load.Config) {
+			j.Mode, j.SlowBytes, j.Warmup, j.Progress = load.Slow, 8<<20, 0, func(load.Progress) {}
+		}, "--mode slow --slow-bytes 8388608 --progress-json"},
 	} {
 		job := base
 		tc.job(&job)

@@ -49,6 +49,10 @@ A series is MODE-CONNS:
   paced-N     pingpong at --rate messages a second per connection
   slow-N      N connections each send 8 MiB and then read nothing, beside
               one measured pingpong connection
+  starve-N    N heavy senders as in slow-N and one light pingpong client
+              beside them from 0.5 s on, measured in two phases: while the
+              server still takes their bytes in, and after (all sent, or
+              none written for 1 s)
   idle-N      N connections held open, sending nothing
 The default series, "default", are pingpong-1,pingpong-100,pingpong-1000,
 pingpong-10000,stream-1,stream-100,window-100,paced-10000,slow-300,
@@ -61,7 +65,7 @@ The exit code is 2 for bad input, 1 if a server did not start or a run
 failed (the table is still printed), 130 if interrupted; every child is
 stopped either way.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "series", Value: "default", Usage: "comma-separated series, MODE-CONNS with MODE pingpong, stream, window, paced, slow or idle, or default", EnvVars: env("COMPARE_SERIES")},
+			&cli.StringFlag{Name: "series", Value: "default", Usage: "comma-separated series, MODE-CONNS with MODE pingpong, stream, window, paced, slow, starve or idle, or default", EnvVars: env("COMPARE_SERIES")},
 			&cli.DurationFlag{Name: "duration", Value: compare.DefaultDuration, Usage: "measured time of each series on each engine", EnvVars: env("COMPARE_DURATION")},
 			&cli.DurationFlag{Name: "warmup", Value: compare.DefaultWarmup, Usage: "traffic before the measured time (0 = none)", EnvVars: env("COMPARE_WARMUP")},
 			&cli.IntFlag{Name: "repeat", Value: compare.DefaultRepeat, Usage: "rounds, engines alternating; the table quotes medians", EnvVars: env("COMPARE_REPEAT")},

@@ -240,3 +240,45 @@ func TestCompareSlow(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareStarve runs a tiny starve series on both engines: three heavy
+// senders of 8 MiB each and the light pingpong client beside them, measured
+// over the intake and after it, each load a real child process. On the
+// gnet engine three senders' intake may well be over before the light
+// client's window opens: the intake phase need not be measured, the phase
+// after it must.
+func TestCompareStarve(t *testing.T) {
+	t.Parallel()
+	rep, log := compareTiny(t, 90*time.Second, compare.Config{
+		Series:   []compare.Series{{Mode: compare.Starve, Conns: 3}},
+		Duration: 500 * time.Millisecond,
+	})
+	for _, tr := range rep.Trials {
+		if tr.Load == nil || tr.Beside == nil || tr.Beside.Slow == nil || tr.IntakeEnd == nil {
+			t.Fatalf("%s: light client after %v, heavy senders %v, intake end %v", tr.Engine, tr.Load, tr.Beside, tr.IntakeEnd)
+		}
+		if tr.Load.Connected != 1 || tr.Load.Messages == 0 || tr.Beside.Connected != 3 || tr.Beside.Slow.TakenBytes == 0 {
+			t.Errorf("%s: light client %d connected, %d messages; heavy %d connected, %d bytes taken",
+				tr.Engine, tr.Load.Connected, tr.Load.Messages, tr.Beside.Connected, tr.Beside.Slow.TakenBytes)
+		}
+		if e := tr.IntakeEnd; e.By != compare.IntakeAllSent && e.By != compare.IntakeStuck || e.Seen < e.At {
+			t.Errorf("%s: intake end %+v", tr.Engine, *e)
+		}
+		if in := tr.Intake; in != nil && (in.Connected != 1 || in.Duration > time.Second) {
+			t.Errorf("%s: light client over the intake: %d connected, measured %v", tr.Engine, in.Connected, in.Duration)
+		}
+	}
+	sum := rep.Summary[0]
+	if held := compareRow(t, sum, "connected"); held.Median["gnet"] != 4 || held.Median["goroutine"] != 4 {
+		t.Errorf("connections held %v, want 4 (three heavy, one light)", held.Median)
+	}
+	for _, key := range []string{"after_messages_per_s", "after_latency_p99_us", "after_latency_max_us", "intake_end_s", "slow_taken_per_conn_kib"} {
+		if row := compareRow(t, sum, key); len(row.Median) != 2 || row.Ratio == nil {
+			t.Errorf("%s: %v, ratio %v; want both engines and a ratio", key, row.Median, row.Ratio)
+		}
+	}
+	compareRow(t, sum, "intake_messages_per_s") // a row even where not measured
+	if errs := compareRow(t, sum, "errors"); errs.Median["gnet"] != 0 || errs.Median["goroutine"] != 0 {
+		t.Errorf("errors %v, want none\nlog:\n%s", errs.Median, log)
+	}
+}

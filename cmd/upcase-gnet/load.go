@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +70,7 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.StringFlag{Name: "source-addrs", Value: "0", Usage: "source addresses: a count N for 127.0.0.1..N, or a comma-separated list (0 = automatic)", EnvVars: env("SOURCE_ADDRS")},
 			&cli.StringFlag{Name: "shard", Usage: "run shard I of N (I from 0) of the test: its share of --conns and --connect-rate (default: from JOB_COMPLETION_INDEX and " + load.EnvShardCount + ")", EnvVars: env("SHARD")},
 			&cli.StringFlag{Name: "start-at", Usage: "start the measured window at this wall-clock time, RFC 3339 (2026-11-29T15:00:00Z), after dialing and --warmup", EnvVars: env("START_AT")},
+			&cli.BoolFlag{Name: "progress-json", Usage: "print the run's progress on stderr, one JSON object a line (load.Progress) about five times a second, instead of a progress bar", EnvVars: env("PROGRESS_JSON")},
 			&cli.BoolFlag{Name: "worker", Hidden: true, Usage: "run as a worker process of another load: job on stdin, result on stdout"},
 		},
 		Action: runLoad,
@@ -92,7 +94,10 @@ func runLoad(c *cli.Context) error {
 		return cli.Exit(err.Error(), 2)
 	}
 	bar := &loadBar{w: os.Stderr}
-	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
+	switch {
+	case c.Bool("progress-json"):
+		cfg.Progress = progressLines(c.App.ErrWriter)
+	case isTerminal(os.Stdout) && isTerminal(os.Stderr):
 		cfg.Progress = bar.show
 	}
 	res, err := load.Run(ctx, cfg)
@@ -206,6 +211,22 @@ func workerCommand() *exec.Cmd {
 		exe = os.Args[0]
 	}
 	return exec.Command(exe, "load", "--worker")
+}
+
+// progressLines writes each Progress to w as one line of JSON: what
+// --progress-json prints, and compare reads of its load children
+// (children.go). w nil is standard error.
+func progressLines(w io.Writer) func(load.Progress) {
+	if w == nil {
+		w = os.Stderr
+	}
+	return func(p load.Progress) {
+		line, err := json.Marshal(p)
+		if err != nil {
+			return
+		}
+		_, _ = w.Write(append(line, '\n'))
+	}
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
