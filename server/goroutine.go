@@ -108,7 +108,7 @@ func (e *goroutineEngine) handle(c net.Conn) {
 		e.refusals.refused(e.cfg.Logger, c.RemoteAddr(), e.cfg.MaxConns)
 		return
 	}
-	g := &goroutineConn{e: e, c: c, remote: c.RemoteAddr(), buf: make([]byte, min(e.cfg.ReadSize, idleRead))}
+	g := &goroutineConn{e: e, c: c, buf: make([]byte, min(e.cfg.ReadSize, idleRead))}
 	e.mu.Lock()
 	e.conns[g] = struct{}{}
 	if e.stopping {
@@ -118,6 +118,7 @@ func (e *goroutineEngine) handle(c net.Conn) {
 	}
 	e.serving.Add(1)
 	e.mu.Unlock()
+	g.opened()
 	go g.serve()
 }
 
@@ -146,11 +147,11 @@ func (e *goroutineEngine) forget(g *goroutineConn) {
 	e.serving.Done()
 }
 
-// goroutineConn is one connection and the goroutine that serves it.
+// goroutineConn is one connection and the goroutine that serves it. Its
+// size is a size class (128 bytes): keep it so.
 type goroutineConn struct {
 	e         *goroutineEngine
 	c         net.Conn
-	remote    net.Addr
 	buf       []byte  // what a blocking read waits with: at most idleRead
 	big       *[]byte // a ReadSize buffer from e.reads while streaming
 	processed int64
@@ -182,15 +183,51 @@ func (g *goroutineConn) stop(drainBy time.Time) {
 	}
 }
 
-// serve runs the connection from admission to close.
-func (g *goroutineConn) serve() {
-	defer g.e.forget(g)
+// What an idle connection costs is mostly its goroutine's stack, which
+// starts at 2 KiB and, once it has grown, stays grown: the garbage collector
+// halves a stack only while a quarter of it would do, and a goroutine parked
+// in a read uses more than a quarter of 4 KiB. So nothing with a large frame
+// runs on a connection's goroutine before or between its reads: no log call
+// (slog's Logger.log alone takes about 1 KiB of stack, before it even asks
+// whether the level is enabled), no fmt, and the frames of the goroutine's
+// own functions are kept small by moving what runs only at the end (logging,
+// hooks) into functions of their own. The Open hook and the open log line
+// run on the accept goroutine instead (Hooks may run on any of the engine's
+// goroutines), and serve and write call theirs only once the connection is
+// done. Hooks.Progress, where set, runs between reads and may still grow
+// the stack. TestGoroutineIdleStack holds the engine to a bare goroutine
+// echo's stack.
+
+// remote is the client's address.
+func (g *goroutineConn) remote() net.Addr { return g.c.RemoteAddr() }
+
+// opened runs the Open hook and logs the new connection, on the accept
+// goroutine, before the connection's goroutine starts.
+func (g *goroutineConn) opened() {
 	cfg := g.e.cfg
 	if cfg.Hooks.Open != nil {
-		cfg.Hooks.Open(g.remote)
+		cfg.Hooks.Open(g.remote())
 	}
-	cfg.Logger.Debug("connection open", "remote", addrString(g.remote))
+	if cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		cfg.Logger.Debug("connection open", "remote", addrString(g.remote()))
+	}
+}
+
+// serve runs the connection from admission to close.
+func (g *goroutineConn) serve() {
 	reason, err := g.echo()
+	g.closed(reason, err)
+}
+
+// closed ends the connection that echo has finished with for reason: it
+// lingers if the connection drains, closes it, counts it, runs the Close
+// hook and logs it. It is kept out of serve, whose frame is under every
+// read (see above).
+//
+//go:noinline
+func (g *goroutineConn) closed(reason CloseReason, err error) {
+	defer g.e.forget(g)
+	cfg := g.e.cfg
 	g.releaseRead()
 	if reason == ClosedDrain {
 		g.linger()
@@ -198,20 +235,20 @@ func (g *goroutineConn) serve() {
 	g.c.Close()
 	g.e.st.finish(reason)
 	if cfg.Hooks.Close != nil {
-		cfg.Hooks.Close(g.remote, g.processed, reason, err)
+		cfg.Hooks.Close(g.remote(), g.processed, reason, err)
 	}
 	level := slog.LevelDebug
 	if reason == ClosedIdle || reason == ClosedError {
 		level = slog.LevelInfo
 	}
 	cfg.Logger.Log(context.Background(), level, "connection closed",
-		"remote", addrString(g.remote), "reason", reason, "processed", g.processed, "err", err)
+		"remote", addrString(g.remote()), "reason", reason, "processed", g.processed, "err", err)
 }
 
 // echo is the original's loop: read at most ReadSize bytes, uppercase them,
 // write them all back, until the peer's EOF, an error, a timeout or a stop.
 func (g *goroutineConn) echo() (CloseReason, error) {
-	st, hooks := g.e.st, g.e.cfg.Hooks
+	st, hooks := g.e.st, &g.e.cfg.Hooks
 	for {
 		if g.armRead() {
 			return ClosedDrain, nil
@@ -223,12 +260,22 @@ func (g *goroutineConn) echo() (CloseReason, error) {
 			st.events.Add(1)
 			st.buffered.Add(int64(n))
 			codec.Upper(buf[:n])
-			if reason, err := g.write(buf[:n]); err != nil {
-				return reason, err
+			// The original's sendall: write all n bytes back, bounded only
+			// by the timeouts that are set. The deadline is armed from
+			// here rather than from write, one frame shallower: setting
+			// it is the deepest call a connection makes (see serve).
+			start := time.Now()
+			for p := buf[:n]; len(p) > 0; {
+				g.armWrite(start)
+				var reason CloseReason
+				var werr error
+				if p, reason, werr = g.write(p, start); reason != "" {
+					return reason, werr
+				}
 			}
 			g.processed += int64(n)
 			if hooks.Progress != nil {
-				hooks.Progress(g.remote, g.processed)
+				hooks.Progress(g.remote(), g.processed)
 			}
 		}
 		g.next(n) // buf is free again
@@ -303,61 +350,71 @@ func (g *goroutineConn) isDraining() bool {
 	return g.draining
 }
 
-// write writes p in full, as sendall does, bounded only by the timeouts
-// that are set: none by default, so a client that does not read blocks it
-// for ever, which is the original's deadlock. Bytes it cannot write are
-// counted as undelivered and logged with the reason.
-func (g *goroutineConn) write(p []byte) (CloseReason, error) {
+// write makes one attempt, under the deadline armWrite set, at writing p,
+// part of a reply whose write began at start, and returns what is left of
+// it. Only the timeouts that are set bound it: none by default, so a client
+// that does not read blocks it for ever, which is the original's deadlock.
+// When it fails, the reason is empty if the write should go on (see
+// writeFailure), else the bytes left are counted as undelivered and logged
+// with the reason.
+func (g *goroutineConn) write(p []byte, start time.Time) ([]byte, CloseReason, error) {
 	st := g.e.st
-	start := time.Now()
-	for {
-		g.armWrite(start)
-		n, err := g.c.Write(p)
-		st.bytesOut.Add(uint64(n))
-		st.buffered.Add(-int64(n))
-		p = p[n:]
-		if err == nil {
-			return "", nil
-		}
-		reason, why := g.writeFailure(err, start, n > 0)
-		if reason == "" {
-			continue
-		}
-		lost := len(p)
-		st.buffered.Add(-int64(lost))
-		st.undelivered.Add(uint64(lost))
-		g.e.cfg.Logger.Warn("bytes read but not written back",
-			"remote", addrString(g.remote), "bytes", lost, "why", why, "err", err)
-		return reason, err
+	n, err := g.c.Write(p)
+	st.bytesOut.Add(uint64(n))
+	st.buffered.Add(-int64(n))
+	p = p[n:]
+	if err == nil {
+		return p, "", nil
 	}
+	return p, g.failed(err, start, n > 0, len(p)), err
+}
+
+// failed handles a write that began at start and failed with err, left
+// bytes short: it returns an empty reason when the write should go on, or
+// counts and logs the bytes lost and says why. It is kept out of write,
+// whose frame is under every write (see serve).
+//
+//go:noinline
+func (g *goroutineConn) failed(err error, start time.Time, progressed bool, left int) CloseReason {
+	reason, why := g.writeFailure(err, start, progressed)
+	if reason == "" {
+		return ""
+	}
+	st := g.e.st
+	st.buffered.Add(-int64(left))
+	st.undelivered.Add(uint64(left))
+	g.e.cfg.Logger.Warn("bytes read but not written back",
+		"remote", addrString(g.remote()), "bytes", left, "why", why, "err", err)
+	return reason
 }
 
 // armWrite sets the write deadline to the earliest of the idle timeout from
 // now, the write timeout from the start of this write and the drain
 // deadline, or none.
+//
+// It runs under a write, deep in the connection's stack, and sets a timer
+// deeper still, so its frame is kept small (no closure, no defer): see
+// serve.
 func (g *goroutineConn) armWrite(start time.Time) {
 	cfg := g.e.cfg
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	var d time.Time
-	earliest := func(t time.Time) {
-		if d.IsZero() || t.Before(d) {
+	if cfg.IdleTimeout > 0 {
+		d = time.Now().Add(cfg.IdleTimeout)
+	}
+	if cfg.WriteTimeout > 0 {
+		if t := start.Add(cfg.WriteTimeout); d.IsZero() || t.Before(d) {
 			d = t
 		}
 	}
-	if cfg.IdleTimeout > 0 {
-		earliest(time.Now().Add(cfg.IdleTimeout))
-	}
-	if cfg.WriteTimeout > 0 {
-		earliest(start.Add(cfg.WriteTimeout))
-	}
-	if g.draining {
-		earliest(g.drainBy)
+	g.mu.Lock()
+	if g.draining && (d.IsZero() || g.drainBy.Before(d)) {
+		d = g.drainBy
 	}
 	if !d.Equal(g.writeDeadline) {
 		g.c.SetWriteDeadline(d)
 		g.writeDeadline = d
 	}
+	g.mu.Unlock()
 }
 
 // writeFailure says why a write that began at start failed, or returns an
@@ -409,6 +466,6 @@ func (g *goroutineConn) linger() {
 	}
 	if discarded > 0 {
 		g.e.cfg.Logger.Debug("discarded input sent after the stop",
-			"remote", addrString(g.remote), "bytes", discarded)
+			"remote", addrString(g.remote()), "bytes", discarded)
 	}
 }

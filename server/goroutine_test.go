@@ -6,6 +6,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -334,3 +337,153 @@ func emfileServer(t *testing.T) {
 // setLimit sets a field of syscall.Rlimit, a uint64 on Linux and an int64
 // on FreeBSD.
 func setLimit[T int64 | uint64](field *T, n int) { *field = T(n) }
+
+const idleStackChildEnv = "UPCASE_GNET_IDLE_STACK_CHILD"
+
+// TestGoroutineIdleStack: a connection of the goroutine engine that has
+// echoed and waits for more holds no more stack than a bare goroutine echo's
+// (net.Listen, a goroutine a connection, Read, uppercase, Write): its
+// goroutine's stack has not grown past the 2 KiB it starts with, with
+// timeouts, hooks and debug logging on. A stack that grows once stays grown
+// (see goroutineConn.serve), so this is most of what an idle connection
+// costs. It is measured in a child process, where nothing else starts
+// goroutines.
+func TestGoroutineIdleStack(t *testing.T) {
+	if os.Getenv(idleStackChildEnv) == "1" {
+		idleStackChild(t)
+		return
+	}
+	if raceDetector() {
+		t.Skip("the race detector keeps twice the stack free in every frame")
+	}
+	t.Parallel()
+	runShared(t)
+	child := testkit.StartChild(t, "^TestGoroutineIdleStack$", idleStackChildEnv+"=1")
+	child.Stdin.Close()
+	var out strings.Builder
+	done := make(chan struct{})
+	go func() {
+		io.Copy(&out, child.Stderr)
+		close(done)
+	}()
+	stdout, _ := io.ReadAll(child.Stdout)
+	<-done
+	if err := child.Cmd.Wait(); err != nil {
+		t.Fatalf("measuring process: %v\n%s%s", err, stdout, out.String())
+	}
+	t.Logf("%s", stdout)
+}
+
+// raceDetector reports whether the race detector is on.
+func raceDetector() bool {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-race" {
+				return s.Value == "true"
+			}
+		}
+	}
+	return false
+}
+
+// idleStackChild is the child of TestGoroutineIdleStack.
+func idleStackChild(t *testing.T) {
+	const conns = 200
+	// stackPerConn is the stack that conns connections to addr hold once
+	// each has had one round trip. They stay open, and every server
+	// serving, until the end: a goroutine that ends leaves its stack to
+	// the next one.
+	stackPerConn := func(t *testing.T, addr string) int64 {
+		t.Helper()
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		before := m.StackInuse
+		reply := make([]byte, 5)
+		for range conns {
+			c, err := net.DialTimeout("tcp", addr, stallTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			c.SetDeadline(time.Now().Add(stallTimeout))
+			if _, err := c.Write([]byte("hello")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, reply); err != nil || string(reply) != "HELLO" {
+				t.Fatalf("reply %q, %v", reply, err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // back in their reads
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return (int64(m.StackInuse) - int64(before)) / conns
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 1024)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	bare := stackPerConn(t, ln.Addr().String())
+
+	discard := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"defaults", Config{}},
+		{"timeouts", Config{IdleTimeout: time.Hour, WriteTimeout: time.Hour}},
+		// Hooks like the command's original output (Progress may grow a
+		// stack as any code between reads can; the command's does not).
+		{"hooks and debug log", Config{Logger: discard, Hooks: Hooks{
+			Open: func(remote net.Addr) { fmt.Fprintf(io.Discard, "from %s\n", remote) },
+			Progress: func(remote net.Addr, n int64) {
+				_ = remote.String()
+				fmt.Fprintf(io.Discard, "\r%d bytes processed so far", n)
+			},
+		}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cfg := tc.cfg
+			cfg.Engine, cfg.Address, cfg.DrainTimeout = engine.Goroutine, "127.0.0.1:0", time.Second
+			srv, err := Start(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				cancel()
+				srv.Wait()
+			})
+			got := stackPerConn(t, srv.Addr().String())
+			fmt.Printf("%s: stack a connection %d B, bare goroutine echo %d B\n", tc.name, got, bare)
+			if got > bare+bare/8 {
+				t.Errorf("%s: %d B of stack a connection, above the bare goroutine echo's %d B: a stack grew", tc.name, got, bare)
+			}
+		})
+	}
+}
