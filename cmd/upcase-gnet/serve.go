@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/config"
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/floor"
 	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
@@ -24,13 +27,19 @@ func serveCommand() *cli.Command {
 		Usage: "serve the uppercase echo (gnet's event loop, or --engine goroutine)",
 		Description: `Listens on --host:--port (or --unix), reads at most --read-size bytes per
 event, and sends them back uppercased. The first line printed is
-"` + listeningLine("ADDR") + `" (with the real port when --port is 0).`,
+"` + listeningLine("ADDR") + `" (with the real port when --port is 0).
+
+--engine bare-gnet and --engine bare-goroutine run the two minimal
+reference servers instead (package floor: bare gnet.Run, and one goroutine
+a connection with a 1 KiB buffer), the floors each engine is measured
+against. They listen on --host:--port only, refuse --unix, log only their
+start and stop, and ignore every other flag.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "host", Value: codec.DefaultHost, Usage: "address to listen on (::1 for IPv6)", EnvVars: env("HOST")},
 			&cli.IntFlag{Name: "port", Value: codec.DefaultPort, Usage: "TCP port; 0 picks a free one", EnvVars: env("PORT")},
 			&cli.StringFlag{Name: "unix", Usage: "listen on this Unix socket path instead of TCP", EnvVars: env("UNIX")},
 			&cli.StringFlag{Name: "unix-mode", Value: "0600", Usage: "with --unix, the socket file's permissions in octal, set before any client can connect", EnvVars: env("UNIX_MODE")},
-			&cli.StringFlag{Name: "engine", Value: string(engine.Gnet), Usage: "gnet or goroutine", EnvVars: env("ENGINE")},
+			&cli.StringFlag{Name: "engine", Value: string(engine.Gnet), Usage: "gnet or goroutine; or bare-gnet or bare-goroutine, the minimal reference servers, which use --host, --port and the log flags only", EnvVars: env("ENGINE")},
 			&cli.IntFlag{Name: "loops", Usage: "gnet event loops (0 = one per CPU)", EnvVars: env("LOOPS")},
 			&cli.IntFlag{Name: "read-size", Value: codec.MaxRead, Usage: "most bytes processed per read event", EnvVars: env("READ_SIZE")},
 			&cli.GenericFlag{Name: "max-buffer", Value: newSizeFlag(server.DefaultMaxBuffer), Usage: "most bytes one connection may hold, input and output (0 = no limit)", EnvVars: env("MAX_BUFFER")},
@@ -60,11 +69,14 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
-	// engine.Parse maps the flag onto an engine.Name: an empty one would
+	// engine.ParseServe maps the flag onto an engine.Name: an empty one would
 	// read as server.Config's default.
-	eng, err := engine.Parse(c.String("engine"))
+	eng, err := engine.ParseServe(c.String("engine"))
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
+	}
+	if engine.IsFloor(eng) {
+		return serveFloor(c, eng, logger)
 	}
 	maxBuffer := c.Generic("max-buffer").(*sizeFlag).Bytes()
 	if maxBuffer == 0 {
@@ -166,6 +178,62 @@ func runServe(c *cli.Context) error {
 	}
 	st := srv.Stats()
 	logger.Info("stopped", "accepted", st.Accepted, "refused", st.Refused, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "undelivered", st.Undelivered)
+	return nil
+}
+
+// floorServer is what serveFloor needs of floor.Gnet and floor.Goroutine.
+type floorServer interface {
+	Addr() net.Addr
+	Done() <-chan struct{}
+	Wait() error
+}
+
+// serveFloor serves one of the minimal reference servers of package floor
+// on --host:--port until SIGINT or SIGTERM, printing the same first line
+// as the engines. Every flag of the engines' but the log flags is ignored.
+func serveFloor(c *cli.Context, eng engine.Name, logger *slog.Logger) error {
+	if c.String("unix") != "" {
+		return cli.Exit(fmt.Sprintf("--unix: --engine %s: the bare servers listen on TCP only", eng), 2)
+	}
+	addr, err := joinHostPort(c.String("host"), c.Int("port"))
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var srv floorServer
+	switch eng {
+	case engine.BareGnet:
+		s, err := floor.StartGnet(ctx, addr)
+		if err != nil {
+			return cli.Exit(err.Error(), 1)
+		}
+		srv = s
+	default:
+		s, err := floor.StartGoroutine(ctx, addr)
+		if err != nil {
+			return cli.Exit(err.Error(), 1)
+		}
+		srv = s
+	}
+	fmt.Fprintln(c.App.Writer, listeningLine(srv.Addr().String()))
+	logger.Info("serving the minimal reference server: flags other than --host, --port and the log flags are ignored", "engine", string(eng))
+	select {
+	case <-ctx.Done():
+	case <-srv.Done():
+		if ctx.Err() == nil {
+			err := srv.Wait()
+			if err == nil {
+				err = fmt.Errorf("server stopped unexpectedly")
+			}
+			return cli.Exit(err.Error(), 1)
+		}
+	}
+	stop() // a second signal kills the process at once
+	if err := srv.Wait(); err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	logger.Info("stopped", "engine", string(eng))
 	return nil
 }
 

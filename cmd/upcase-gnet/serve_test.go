@@ -16,7 +16,8 @@ import (
 // that an accepted command line starts a server on a free port and stops
 // it at once. A command line is accepted exactly when every value is valid
 // (durations as Go writes them, the timeouts not negative, the drain
-// positive, a known engine); a rejected one is one line of error, no panic.
+// positive, a known engine; a minimal reference server ignores the
+// durations' values); a rejected one is one line of error, no panic.
 func FuzzServeFlags(f *testing.F) {
 	for _, seed := range []struct{ idle, write, drain, engine string }{
 		{"0", "0", "5s", "gnet"},
@@ -29,6 +30,8 @@ func FuzzServeFlags(f *testing.F) {
 		{"0", "0", "5s", "epoll"},
 		{"9999999999h", "0", "5s", "gnet"},
 		{"", "0", "5s", ""},
+		{"-1s", "0", "0", "bare-gnet"},
+		{"0", "0", "5s", "bare-goroutine"},
 	} {
 		f.Add(seed.idle, seed.write, seed.drain, seed.engine)
 	}
@@ -40,7 +43,9 @@ func FuzzServeFlags(f *testing.F) {
 		i, iok := dur(idle)
 		w, wok := dur(write)
 		d, dok := dur(drain)
-		valid := iok && wok && dok && i >= 0 && w >= 0 && d > 0 && (engine == "gnet" || engine == "goroutine")
+		// The minimal reference servers ignore every duration.
+		bare := engine == "bare-gnet" || engine == "bare-goroutine"
+		valid := iok && wok && dok && (bare || i >= 0 && w >= 0 && d > 0 && (engine == "gnet" || engine == "goroutine"))
 
 		cmd := serveCommand()
 		cmd.OnUsageError = oneLineUsageError
