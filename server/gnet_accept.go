@@ -31,7 +31,12 @@ const (
 
 // enrollment travels with a connection into gnet, as the context OnOpen
 // finds on it.
-type enrollment struct{ state atomic.Int32 }
+type enrollment struct {
+	state atomic.Int32
+	// slot: it holds a slot of enrollSlot, which whichever of OnOpen and
+	// notEnrolled owns the connection gives back.
+	slot bool
+}
 
 // Connections handed to gnet and not yet opened each hold a duplicate
 // descriptor and one of gnet's pool goroutines until their loop runs the
@@ -39,9 +44,11 @@ type enrollment struct{ state atomic.Int32 }
 // than maxEnrolling are in flight and the descriptors that Config.MaxConns
 // leaves cover one more duplicate (enrollFloor always may, within
 // fdReserve): a burst of new connections is opened within a pass of each
-// loop, not one connection a pass.
+// loop, not one connection a pass. Each slot costs a pool goroutine's
+// stack, which gnet keeps for 10 s after the burst: maxEnrolling trades
+// that memory against how fast a burst is taken in.
 const (
-	maxEnrolling = 1024
+	maxEnrolling = 128
 	enrollFloor  = 16
 )
 
@@ -74,7 +81,7 @@ func (e *gnetEngine) enrollDone() {
 
 // enroll admits c and hands it to an event loop, or closes it at once when
 // Config.MaxConns are open. It returns as soon as gnet has the connection;
-// a goroutine waits for gnet's answer and accounts for a connection gnet
+// collectEnrolls reads gnet's answer and accounts for a connection gnet
 // did not open. gnet's round-robin balancer is only ever used from the
 // accept goroutine, which alone calls enroll.
 func (e *gnetEngine) enroll(c net.Conn) {
@@ -96,25 +103,43 @@ func (e *gnetEngine) enroll(c net.Conn) {
 		e.notEnrolled(tok, remote, errGnetStopped)
 		return
 	}
+	tok.slot = true
 	res, err := e.eng.Register(gnet.NewNetConnContext(gnet.NewContext(context.Background(), tok), c))
 	if err != nil {
-		e.enrollDone()
 		c.Close()
 		e.notEnrolled(tok, remote, err)
 		return
 	}
 	// gnet closes c itself from here on.
-	e.enrolls.Go(func() {
-		defer e.enrollDone()
+	e.pending <- pendingEnroll{tok, remote, res}
+}
+
+// pendingEnroll is a connection handed to gnet whose answer is not read
+// yet.
+type pendingEnroll struct {
+	tok    *enrollment
+	remote net.Addr
+	res    <-chan gnet.RegisteredResult
+}
+
+// pendingMax bounds the answers waiting for collectEnrolls; a full queue
+// holds up the accept goroutine until gnet has answered.
+const pendingMax = 4096
+
+// collectEnrolls reads gnet's answers in the order the connections were
+// handed over, one goroutine for all of them (a goroutine each would cost
+// its stack and its descriptor for good), until enroll's queue is closed.
+func (e *gnetEngine) collectEnrolls() {
+	for p := range e.pending {
 		select {
-		case r := <-res:
+		case r := <-p.res:
 			// A Conn without an error can still mean gnet could not poll
 			// it (register0 closes it and reports nothing): OnOpen says.
-			e.notEnrolled(tok, remote, r.Err)
+			e.notEnrolled(p.tok, p.remote, r.Err)
 		case <-e.ran:
-			e.notEnrolled(tok, remote, errGnetStopped)
+			e.notEnrolled(p.tok, p.remote, errGnetStopped)
 		}
-	})
+	}
 }
 
 // Why gnet did not open a connection handed to it.
@@ -130,6 +155,9 @@ func (e *gnetEngine) notEnrolled(tok *enrollment, remote net.Addr, err error) {
 	if !tok.state.CompareAndSwap(enrollPending, enrollAbandoned) {
 		return // opened: its OnClose accounts for it
 	}
+	if tok.slot {
+		e.enrollDone()
+	}
 	e.st.acceptErrs.Add(1)
 	e.st.finish(ClosedError)
 	if err == nil {
@@ -140,9 +168,14 @@ func (e *gnetEngine) notEnrolled(tok *enrollment, remote net.Addr, err error) {
 	}
 }
 
-// opened claims an enrolled connection for OnOpen; false means enroll
-// abandoned it already.
-func opened(c gnet.Conn) bool {
+// opened claims an enrolled connection for OnOpen and gives back its slot:
+// a loop that has opened it needs nothing more from the accept goroutine.
+// False means enroll abandoned it already.
+func (e *gnetEngine) opened(c gnet.Conn) bool {
 	tok, _ := c.Context().(*enrollment)
-	return tok != nil && tok.state.CompareAndSwap(enrollPending, enrollOpened)
+	if tok == nil || !tok.state.CompareAndSwap(enrollPending, enrollOpened) {
+		return false
+	}
+	e.enrollDone()
+	return true
 }
