@@ -164,7 +164,9 @@ func (l *loop) idleSweep() {
 	cutoff := time.Now().Add(-l.e.cfg.IdleTimeout).UnixNano()
 	for gc := l.head; gc != nil; {
 		next := gc.next
-		if gc.last < cutoff && !gc.closed && !gc.resuming {
+		// One waiting its turn is not idle: its client has sent what the
+		// loop will read at its turn.
+		if gc.last < cutoff && !gc.closed && !gc.resuming && !gc.turn {
 			l.e.log.Info("closing idle connection", "remote", addrString(gc.remote), "idle_timeout", l.e.cfg.IdleTimeout)
 			if gc.parked {
 				l.closeParked(gc, ClosedIdle, nil, "idle timeout with data unsent")

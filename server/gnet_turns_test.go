@@ -114,3 +114,39 @@ func TestGnetHeavySendersTakeTurns(t *testing.T) {
 		t.Errorf("Undelivered %d, Parked %d at the end, want 0 and 0", st.Undelivered, st.Parked)
 	}
 }
+
+// TestGnetWaitingTurnIsNotIdle: a backlogged connection waiting for its
+// turn has sent what the loop will read at its turn, so the idle timeout
+// does not close it, however long its turn is in coming.
+func TestGnetWaitingTurnIsNotIdle(t *testing.T) {
+	t.Parallel()
+	const (
+		heavy    = 24 // turnsPerCheck a check: a turn every 120 ms or more
+		each     = 6 << 20
+		messages = 2000
+		idle     = 50 * time.Millisecond
+	)
+	srv, _ := startServer(t, engine.Gnet, Config{Loops: 1, IdleTimeout: idle, FinishTimeout: time.Minute})
+	conns := make([]net.Conn, heavy)
+	var writers sync.WaitGroup
+	defer writers.Wait()
+	p := randomPayload(each)
+	for i := range conns {
+		conns[i] = dialSmallReceive(t, srv, 4096)
+		writers.Go(func() { _, _ = writeAll(conns[i], p, 0, 64<<10, stallTimeout) })
+	}
+	waitStats(t, srv, "the heavy clients backlogged", func(s Stats) bool { return s.Buffered >= heavy*backlogAt })
+	light := dial(t, srv)
+	msg := []byte("capitalize this!")
+	for range messages {
+		if err := ping(light, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := srv.Stats(); st.Closed[ClosedIdle] != 0 {
+		t.Errorf("%d connections closed as idle while they waited for their turn, want none", st.Closed[ClosedIdle])
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
