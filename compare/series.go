@@ -74,11 +74,14 @@ const StarveLead = 500 * time.Millisecond
 // StarveStall is how long a starve series' heavy senders must write nothing
 // for their intake to be over though some have bytes left: they are stuck,
 // as on a server that stops reading a client that does not read. Shorter
-// would mistake a pause for the end (seen here: half a second with no
-// write completed early in the gnet engine's intake of 300 x 8 MiB); it is
-// also how far past the last byte taken the light client's intake phase
-// may reach where the senders get stuck.
-const StarveStall = time.Second
+// would mistake a pause for the end: half a second with no write completed
+// early in the gnet engine's intake of 300 x 8 MiB, and pauses of over a
+// second once the kernel's TCP memory (tcp_mem) is under pressure from what
+// 300 unread clients leave in socket buffers, when it drops segments and the
+// senders wait out their retransmission back-off. It is also how far past
+// the last byte taken the light client's intake phase may reach where the
+// senders get stuck.
+const StarveStall = 3 * time.Second
 
 // starveIntakeLimit bounds a starve series' wait for the intake to end:
 // past it the run fails, as its second phase could not be measured.
