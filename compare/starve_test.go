@@ -247,3 +247,28 @@ func TestStarveRows(t *testing.T) {
 		t.Errorf("intake unmeasured on gnet: %+v", row)
 	}
 }
+
+// TestStarveOverlapSaid: a starve run whose heavy senders wrote again after
+// their intake was seen over keeps its figures, and the table says which
+// run's phases overlap and why.
+func TestStarveOverlapSaid(t *testing.T) {
+	t.Parallel()
+	trials := []Trial{starveTrial("gnet", 1, 500, 40_000), starveTrial("goroutine", 1, 25_000, 50_000)}
+	trials[0].IntakeEnd.WroteAgain = 9 * time.Second
+	rep := &Report{
+		Settings: Settings{Engines: engine.All(), Series: []Series{trials[0].Series}, Repeat: 1, StarveStall: StarveStall},
+		Trials:   trials,
+		Summary:  Summarize(trials, engine.All()),
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	want := "starve-3 on gnet, round 1: the heavy senders wrote again at 9.0s, after their intake was seen over at 2.6s"
+	if !strings.Contains(b.String(), want) || strings.Contains(b.String(), "on goroutine, round 1: the heavy") {
+		t.Errorf("table:\n%s\nwant a line %q for gnet only", b.String(), want)
+	}
+	if row := findRow(t, rep.Summary[0], keyAfterMsgs); row.Median["gnet"] != 40_000 {
+		t.Errorf("after phase on gnet %v, want its figure kept", row.Median)
+	}
+}

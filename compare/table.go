@@ -40,8 +40,17 @@ func WriteTable(w io.Writer, rep *Report) error {
 		return err
 	}
 	if bound {
-		_, err := fmt.Fprintf(w, "generator-bound: the generator spent at least %.0f%% of the server's CPU per message; there the figures measure the generator in good part.\n", 100*GeneratorBoundShare)
-		return err
+		if _, err := fmt.Fprintf(w, "generator-bound: the generator spent at least %.0f%% of the server's CPU per message; there the figures measure the generator in good part.\n", 100*GeneratorBoundShare); err != nil {
+			return err
+		}
+	}
+	for _, t := range rep.Trials {
+		if e := t.IntakeEnd; e != nil && e.WroteAgain > 0 {
+			if _, err := fmt.Fprintf(w, "%s on %s, round %d: the heavy senders wrote again at %.1fs, after their intake was seen over at %.1fs (a pause of over %v, the kernel's retransmission back-off under TCP memory pressure most likely): its after phase overlaps the intake.\n",
+				t.Series, t.Engine, t.Round, e.WroteAgain.Seconds(), e.Seen.Seconds(), rep.Settings.StarveStall); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
