@@ -28,7 +28,7 @@ const (
 var chunks chunkPool
 
 // chunkPool hands out chunks; each server counts what its connections hold
-// (memGauge).
+// (Stats.Memory).
 type chunkPool struct {
 	mu     sync.Mutex
 	hot    [][]byte // free, resident
@@ -70,6 +70,9 @@ func (p *chunkPool) put(cs ...[]byte) {
 	}
 	p.mu.Lock()
 	for _, c := range cs {
+		// Whole: a chunk held short now may have been full before, its
+		// pages resident past its length.
+		c = c[:cap(c)]
 		if len(p.hot) < hotChunks {
 			p.hot = append(p.hot, c)
 			continue
