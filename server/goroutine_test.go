@@ -6,7 +6,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/floor"
 	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
@@ -414,41 +414,25 @@ func idleStackChild(t *testing.T) {
 				t.Fatalf("reply %q, %v", reply, err)
 			}
 		}
-		time.Sleep(100 * time.Millisecond) // back in their reads
-		runtime.GC()
-		runtime.ReadMemStats(&m)
+		// Until the stacks stop changing: each goroutine back in its read,
+		// what the collector shrinks shrunk.
+		var last uint64
+		testkit.Poll(5*time.Second, func() bool {
+			runtime.GC()
+			runtime.ReadMemStats(&m)
+			settled := m.StackInuse == last
+			last = m.StackInuse
+			return settled
+		})
 		return (int64(m.StackInuse) - int64(before)) / conns
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	echo, err := floor.StartGoroutine(context.Background(), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 1024)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
-							return
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	bare := stackPerConn(t, ln.Addr().String())
+	t.Cleanup(func() { echo.Close() })
+	bare := stackPerConn(t, echo.Addr().String())
 
 	discard := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for _, tc := range []struct {
