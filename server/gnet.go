@@ -70,6 +70,7 @@ type gnetEngine struct {
 	log      *slog.Logger
 	refusals refusalLog
 	readCap  int // gnet's read buffer: ReadSize rounded up as gnet does
+	oobSlack int // 1 on a Unix socket, whose FIONREAD counts an out-of-band byte (moreWaits)
 
 	ln         net.Listener
 	stopped    chan struct{} // closed when a graceful stop begins
@@ -134,6 +135,7 @@ func startGnet(ctx context.Context, cfg *Config, st *counters) (*gnetEngine, net
 		st:          st,
 		log:         cfg.Logger.With("engine", string(engine.Gnet)),
 		readCap:     gnetReadCap(cfg.ReadSize),
+		oobSlack:    oobSlack(cfg.Network),
 		ln:          ln,
 		ready:       make(chan struct{}),
 		ran:         make(chan struct{}),

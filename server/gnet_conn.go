@@ -110,14 +110,27 @@ func (e *gnetEngine) send(gc *gconn, p []byte, mode sendMode) error {
 // moreWaits reports whether more input is known to wait in gc's socket:
 // gc.inq, the last FIONREAD less what was read since, or a FIONREAD now
 // when that is spent. A busy stream asks once per that many bytes read, not
-// once a read (a FIONREAD a read was 8% of the engine's CPU).
+// once a read (a FIONREAD a read was 8% of the engine's CPU). On a Unix
+// socket FIONREAD also counts an out-of-band byte, which no read returns:
+// there one byte more than was read is no promise of a read.
 func (e *gnetEngine) moreWaits(gc *gconn) bool {
 	if gc.inq == 0 {
 		if n, err := unreadBytes(gc.fd); err == nil && n > 0 {
 			gc.inq = n
 		}
 	}
-	return gc.inq > 0
+	return gc.inq > e.oobSlack
+}
+
+// oobSlack is how many bytes of a FIONREAD on a socket of network may be
+// an out-of-band byte that no read returns: one on a Unix socket (Linux
+// 5.15 and later queue MSG_OOB there), none on TCP, which reads urgent
+// data inline or not at all.
+func oobSlack(network string) int {
+	if network == "unix" {
+		return 1
+	}
+	return 0
 }
 
 // hold keeps p in gc.out.
