@@ -116,6 +116,10 @@ type parkHooks struct {
 	// of queue, which hands the result to the loop: it must call queue
 	// and return its error.
 	enrolled func(remote net.Addr, queue func() error) error
+	// dropEnroll, when it reports true, stands in for gnet dropping the
+	// enroll's task behind its shutdown: the enroll is not made, and no
+	// answer comes.
+	dropEnroll func(remote net.Addr) bool
 }
 
 // invalid returns a *config.Error for field, named name in its message.

@@ -96,6 +96,7 @@ type gnetEngine struct {
 	loops    map[gnet.EventLoop]*loop
 	ctx      context.Context // cancelled when the engine has stopped
 	sweepers sync.WaitGroup
+	unparks  sync.WaitGroup // loop.enrolled; none start once gnet has stopped
 
 	fin     finishers
 	parkLog parkLog
@@ -268,6 +269,7 @@ func (e *gnetEngine) wait() error {
 	<-e.ran
 	<-e.acceptDone
 	e.enrolls.Wait()
+	e.unparks.Wait()
 	died := e.died.Load()
 	if died {
 		e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -187,42 +188,72 @@ func (l *loop) unpark(gc *gconn) {
 	if h := l.e.cfg.park; h != nil && h.enrolling != nil {
 		h.enrolling(gc.remote)
 	}
-	ch, err := l.el.Enroll(gnet.NewContext(context.Background(), gc), nc)
-	if err != nil {
+	var ch <-chan gnet.RegisteredResult
+	if h := l.e.cfg.park; h != nil && h.dropEnroll != nil && h.dropEnroll(gc.remote) {
+		_ = nc.Close() // as gnet's dropped task: never opened, never answered
+	} else if ch, err = l.el.Enroll(gnet.NewContext(context.Background(), gc), nc); err != nil {
 		_ = nc.Close()
 		l.reparked(gc)
 		return
 	}
-	go func() {
-		<-ch
-		// OnOpen, if gnet opened it, ran on the loop before the result
-		// came: a connection still resuming was not opened, whatever the
-		// result says (gnet reports no error when it cannot poll it).
-		// Unless it is resuming from a later unpark: this result may reach
-		// the loop after gc was opened, read, parked and unparked again,
-		// and must not take the later enroll's connection for a failed one
-		// (parked and in gnet's loop at once, its duplicate closed).
-		stale := func() bool { return !gc.resuming || gc.enrolls != enroll }
-		queue := func() error {
-			return l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-				if !stale() {
-					l.reparked(gc)
-				}
-				return nil
-			}))
+	l.e.unparks.Go(func() { l.enrolled(gc, enroll, ch) })
+}
+
+// enrolled, in a goroutine of its own, waits for the answer to gc's enroll
+// number enroll and has the loop take back a connection gnet did not open.
+// gnet answers only once its loop has run the enroll's task, and drops the
+// tasks queued behind its shutdown: once gnet has stopped (e.ran), its
+// loops run no more and nothing else touches gc, which goes to a finisher
+// if gnet did not open it.
+func (l *loop) enrolled(gc *gconn, enroll uint64, ch <-chan gnet.RegisteredResult) {
+	// OnOpen, if gnet opened it, ran on the loop before the result came: a
+	// connection still resuming was not opened, whatever the result says
+	// (gnet reports no error when it cannot poll it). Unless it is
+	// resuming from a later unpark: this result may reach the loop after
+	// gc was opened, read, parked and unparked again, and must not take
+	// the later enroll's connection for a failed one (parked and in gnet's
+	// loop at once, its duplicate closed).
+	stale := func() bool { return !gc.resuming || gc.enrolls != enroll }
+	finish := func() {
+		if !stale() {
+			l.e.finishFile(gc, gc.parkFile, ClosedDrain)
 		}
-		if h := l.e.cfg.park; h != nil && h.enrolled != nil {
-			direct := queue
-			queue = func() error { return h.enrolled(gc.remote, direct) }
-		}
-		if queue() != nil {
-			// The engine is stopping and this loop runs no more tasks:
-			// nothing else touches gc now. (Opened, it is gnet's to close.)
+	}
+	select {
+	case <-ch:
+	case <-l.e.ran:
+		finish()
+		return
+	}
+	var ran atomic.Bool
+	done := make(chan struct{})
+	queue := func() error {
+		return l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+			ran.Store(true)
+			defer close(done)
 			if !stale() {
-				l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+				l.reparked(gc)
+			}
+			return nil
+		}))
+	}
+	if h := l.e.cfg.park; h != nil && h.enrolled != nil {
+		direct := queue
+		queue = func() error { return h.enrolled(gc.remote, direct) }
+	}
+	if queue() == nil {
+		select {
+		case <-done:
+			return
+		case <-l.e.ran:
+			if ran.Load() {
+				return
 			}
 		}
-	}()
+	}
+	// The engine is stopping and this loop runs no more tasks. (Opened,
+	// it is gnet's to close.)
+	finish()
 }
 
 // netConn makes a net.Conn of its own duplicate of fd, for Enroll (which
@@ -271,6 +302,11 @@ func (l *loop) reparked(gc *gconn) {
 // adopt, in OnOpen, takes a resumed connection back from the enroll.
 func (e *gnetEngine) adopt(gc *gconn, c gnet.Conn) gnet.Action {
 	gc.c, gc.fd, gc.resuming = c, c.Fd(), false
+	if gc.turn {
+		// Its client has sent what it is back to read: not idle, though
+		// nothing was read while it waited.
+		e.touch(gc)
+	}
 	gc.turn, gc.turnReads = false, 0
 	_ = gc.parkFile.Close()
 	gc.parkFile = nil

@@ -150,3 +150,64 @@ func TestGnetParkLateEnrollResult(t *testing.T) {
 		t.Errorf("Parked %d, Memory %d at the end, want 0 and 0", st.Parked, st.Memory)
 	}
 }
+
+// TestGnetStopDuringUnpark: the engine stops while a parked connection is
+// being handed back to gnet and gnet drops the task that would open it, as
+// it does with tasks queued behind its shutdown (the hook stands in for
+// that ordering, which a test cannot force). The connection must still be
+// finished and accounted for: before, the goroutine waiting for gnet's
+// answer waited for ever, the parked duplicate stayed open and Open ended
+// at 1 (issue 16, item 2).
+func TestGnetStopDuringUnpark(t *testing.T) {
+	t.Parallel()
+	const maxMemory = 16 << 20
+	var (
+		clientAddr atomic.Value
+		armed      atomic.Bool // the client is parked past max-memory
+		dropped    = make(chan struct{})
+		dropOnce   sync.Once
+	)
+	hooks := &parkHooks{
+		dropEnroll: func(remote net.Addr) bool {
+			if a, _ := clientAddr.Load().(string); !armed.Load() || remote.String() != a {
+				return false
+			}
+			dropOnce.Do(func() { close(dropped) })
+			return true
+		},
+	}
+	srv, stop := startServer(t, engine.Gnet, Config{MaxMemory: maxMemory, DrainTimeout: time.Second, park: hooks})
+	c := dialSmallReceive(t, srv, 4096)
+	clientAddr.Store(c.LocalAddr().String())
+	p := randomPayload(2 * maxMemory)
+	var client sync.WaitGroup
+	defer client.Wait()
+	defer c.Close()
+	client.Go(func() { _, _ = writeAll(c, p, 0, 64<<10, stallTimeout) })
+	waitStats(t, srv, "the client parked past max-memory", func(s Stats) bool { return s.Parked == 1 })
+	armed.Store(true)
+
+	// It reads: its replies drain, and with nothing held it is handed back.
+	read := make(chan error, 1)
+	client.Go(func() {
+		_, err := readAll(c, p, stallTimeout, nil)
+		read <- err
+	})
+	select {
+	case <-dropped:
+	case <-time.After(stallTimeout):
+		t.Fatal("the parked client was never handed back")
+	}
+	stop()
+	select {
+	case <-srv.Done():
+	case <-time.After(stallTimeout):
+		t.Fatal("the server did not stop")
+	}
+	if err := <-read; err != nil {
+		t.Errorf("the client: %v", err)
+	}
+	if st := srv.Stats(); st.Open != 0 {
+		t.Errorf("Open %d after the stop, want 0: %+v", st.Open, st)
+	}
+}

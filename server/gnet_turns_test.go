@@ -121,8 +121,10 @@ func TestGnetHeavySendersTakeTurns(t *testing.T) {
 func TestGnetWaitingTurnIsNotIdle(t *testing.T) {
 	t.Parallel()
 	const (
-		heavy    = 24 // turnsPerCheck a check: a turn every 120 ms or more
-		each     = 6 << 20
+		heavy = 24 // turnsPerCheck a check: a turn every 120 ms or more
+		// More than the server takes while the test runs: a client that
+		// has sent all it had and waits is idle, and rightly closed.
+		each     = 64 << 20
 		messages = 2000
 		idle     = 50 * time.Millisecond
 	)
