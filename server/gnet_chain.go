@@ -93,19 +93,25 @@ func (ch *outChain) release(mem *atomic.Int64) {
 }
 
 // writeTo makes one non-blocking write of the held output to fd and drops
-// what the socket took. It returns the bytes written and the write's error.
-func (ch *outChain) writeTo(fd int, scratch [][]byte, mem *atomic.Int64) (int, error) {
-	var n int
-	var err error
+// what the socket took. It returns the bytes written, the bytes offered
+// (at most maxIov chunks, the first less what was sent of it) and the
+// write's error.
+func (ch *outChain) writeTo(fd int, scratch [][]byte, mem *atomic.Int64) (n, offered int, err error) {
 	if len(ch.bufs) == 1 {
-		n, err = unix.Write(fd, ch.bufs[0][ch.off:])
+		p := ch.bufs[0][ch.off:]
+		offered = len(p)
+		n, err = unix.Write(fd, p)
 	} else {
-		n, err = gio.Writev(fd, ch.iov(scratch))
+		v := ch.iov(scratch)
+		for _, b := range v {
+			offered += len(b)
+		}
+		n, err = gio.Writev(fd, v)
 	}
 	if n > 0 {
 		ch.consume(n, mem)
 	} else {
 		n = 0
 	}
-	return n, err
+	return n, offered, err
 }

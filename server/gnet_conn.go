@@ -144,9 +144,8 @@ func (e *gnetEngine) hold(gc *gconn, p []byte) error {
 // flush writes held output until it is gone or the socket is full.
 func (e *gnetEngine) flush(gc *gconn) error {
 	for gc.out.n > 0 && !gc.blocked {
-		want := min(gc.out.n, maxIov*chunkSize)
-		n, err := gc.out.writeTo(gc.fd, gc.loop.iov[:], &e.st.memory)
-		if err := e.wrote(gc, n, want, err); err != nil {
+		n, offered, err := gc.out.writeTo(gc.fd, gc.loop.iov[:], &e.st.memory)
+		if err := e.wrote(gc, n, offered, err); err != nil {
 			return err
 		}
 	}
