@@ -314,7 +314,7 @@ func (e *gnetEngine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		e.st.finish(ClosedError)
 		return nil, gnet.Close
 	}
-	gc := &gconn{c: c, fd: c.Fd(), remote: c.RemoteAddr(), loop: l, last: time.Now().UnixNano()}
+	gc := &gconn{c: c, fd: c.Fd(), remote: ownAddr(c.RemoteAddr()), loop: l, last: time.Now().UnixNano()}
 	c.SetContext(gc)
 	gc.loop.link(gc)
 	if h := e.cfg.Hooks.Open; h != nil {

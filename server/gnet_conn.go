@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -50,6 +52,18 @@ type gconn struct {
 	err    error
 
 	prev, next *gconn // the loop's list of open connections
+}
+
+// ownAddr returns a that the engine may keep past OnClose: gnet v2.9.7
+// hands the bytes of a TCP address's zone (an IPv6 link-local peer's
+// interface) to a pool of its own when it releases the connection
+// (conn.release), so a zone is copied. An address without one is kept as
+// it is, at no cost.
+func ownAddr(a net.Addr) net.Addr {
+	if t, ok := a.(*net.TCPAddr); ok && t.Zone != "" {
+		return &net.TCPAddr{IP: slices.Clone(t.IP), Port: t.Port, Zone: strings.Clone(t.Zone)}
+	}
+	return a
 }
 
 // sendMode says when output goes to the socket.
