@@ -293,8 +293,8 @@ func (e *gnetEngine) OnBoot(eng gnet.Engine) gnet.Action {
 	return gnet.None
 }
 
-// OnTick, first called once every event loop runs, lets enroll hand them
-// connections. Nothing else is done on ticks.
+// OnTick, first called once every event loop runs (every test of
+// gnet_assume_test.go starts so), lets enroll hand them connections. Nothing else is done on ticks.
 func (e *gnetEngine) OnTick() (time.Duration, gnet.Action) {
 	e.readyOnce.Do(func() { close(e.ready) })
 	return time.Hour, gnet.None
@@ -324,7 +324,9 @@ func (e *gnetEngine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 }
 
 // OnTraffic processes what gnet has just read, at most its read buffer
-// (Config.ReadSize rounded up), and sends it back. Everything is taken out
+// (Config.ReadSize rounded up), and sends it back. Next(-1) hands over
+// gnet's own read buffer (TestGnetAssumesReadCap): it is uppercased in
+// place, and what is kept is copied. Everything is taken out
 // of gnet's buffer at once, so gnet's inbound ring buffer, which doubles as
 // it grows, is never used: what the socket does not take waits in the
 // connection's chunks.

@@ -126,7 +126,8 @@ type pendingEnroll struct {
 // holds up the accept goroutine until gnet has answered.
 const pendingMax = 4096
 
-// collectEnrolls reads gnet's answers in the order the connections were
+// collectEnrolls reads gnet's answers, which come only once OnOpen has run
+// (TestGnetAssumesEnrollAnswersAfterOpen), in the order the connections were
 // handed over, one goroutine for all of them (a goroutine each would cost
 // its stack and its descriptor for good), until enroll's queue is closed.
 func (e *gnetEngine) collectEnrolls() {

@@ -14,7 +14,8 @@ import (
 // finish, in OnClose, hands the connection's unsent output (its chunks,
 // not a copy) and a duplicate of its socket to a finisher goroutine. gnet
 // closes its own descriptor right after OnClose returns; the duplicate keeps
-// the socket open until the finisher is done. gnet's own outbound queue is
+// the socket open until the finisher is done
+// (TestGnetAssumesOnCloseBeforeFdClose). gnet's own outbound queue is
 // empty (this engine never uses it), so gnet's close writes nothing and
 // drops nothing.
 func (e *gnetEngine) finish(gc *gconn, c gnet.Conn, r CloseReason) {

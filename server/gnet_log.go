@@ -17,7 +17,7 @@ func (l gnetLogger) Errorf(format string, args ...any) { l.log.Error(fmt.Sprintf
 func (l gnetLogger) Fatalf(format string, args ...any) { l.log.Error(fmt.Sprintf(format, args...)) }
 
 // gnetReadCap is the read buffer gnet will use for a read size: gnet rounds
-// it up to a power of two of at least 1 KiB. It is the most one read event
+// it up to a power of two of at least 1 KiB (TestGnetAssumesReadCap). It is the most one read event
 // takes, as the original's recv(1024): larger reads starved a light
 // connection beside saturating streams (each poll pass grew with them), and
 // would make the stream comparison with the goroutine engine, which reads
