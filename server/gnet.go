@@ -98,8 +98,9 @@ type gnetEngine struct {
 	sweepers sync.WaitGroup
 	unparks  sync.WaitGroup // loop.enrolled; none start once gnet has stopped
 
-	fin     finishers
-	parkLog parkLog
+	fin       finishers
+	parkLog   parkLog
+	turnWaits atomic.Int64 // backlogged connections sent to wait their turn
 }
 
 // batchMax is the most output a connection holds back to batch its writes

@@ -26,8 +26,11 @@ type loop struct {
 
 	parked map[*gconn]struct{} // gnet_park.go
 	// lightReads counts reads of connections that are not backlogged;
-	// lightMark is its value at the sweeper's last check (gnet_turns.go).
+	// lightMark is its value at the sweeper's last check; lightConn had the
+	// last, and lightMixed says another had one since (gnet_turns.go).
 	lightReads, lightMark uint64
+	lightConn             *gconn
+	lightMixed            bool
 	parkedN               atomic.Int32  // len(parked), for the sweeper
 	parkKick              chan struct{} // the first connection was parked
 	// unparkRetry: an unpark failed for want of a descriptor.

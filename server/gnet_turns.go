@@ -32,17 +32,23 @@ func backlogged(gc *gconn) bool {
 }
 
 // light counts traffic of a connection that is not backlogged, in
-// OnTraffic, before it is processed.
+// OnTraffic, before it is processed, and which connections had it.
 func (l *loop) light(gc *gconn) {
 	if !gc.blocked {
 		l.lightReads++
+		if l.lightConn != nil && l.lightConn != gc {
+			l.lightMixed = true
+		}
+		l.lightConn = gc
 	}
 }
 
-// contended reports whether a connection that is not backlogged has had
-// traffic on the loop since the sweeper's last check.
-func (l *loop) contended() bool {
-	return l.lightReads != l.lightMark
+// contended reports whether a connection other than gc that is not
+// backlogged has had traffic on the loop since the sweeper's last check
+// (gc nil: any connection). A client that both sends and reads, alone on
+// its loop, is backlogged and light by turns: it contends with nobody.
+func (l *loop) contended(gc *gconn) bool {
+	return l.lightReads != l.lightMark && (l.lightMixed || l.lightConn != gc)
 }
 
 // turnOver, in OnTraffic, counts a backlogged connection's read and
@@ -53,7 +59,7 @@ func (l *loop) turnOver(gc *gconn) bool {
 		return false
 	}
 	gc.turnReads++
-	return gc.turnReads >= turnReads && l.contended() && !l.e.stopping.Load()
+	return gc.turnReads >= turnReads && l.contended(gc) && !l.e.stopping.Load()
 }
 
 // waitTurn, in OnTraffic, takes a backlogged connection out of gnet's
@@ -64,13 +70,14 @@ func (e *gnetEngine) waitTurn(gc *gconn) gnet.Action {
 		return gnet.None
 	}
 	gc.turn = true
+	e.turnWaits.Add(1)
 	return gnet.Close
 }
 
 // markChecked, on the loop at each sweeper check, starts a new window for
 // contended and reports whether the one that ended was.
 func (l *loop) markChecked() bool {
-	was := l.contended()
-	l.lightMark = l.lightReads
+	was := l.contended(nil)
+	l.lightMark, l.lightConn, l.lightMixed = l.lightReads, nil, false
 	return was
 }

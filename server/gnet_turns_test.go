@@ -152,3 +152,46 @@ func TestGnetWaitingTurnIsNotIdle(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestGnetLoneClientTakesNoTurns: a client alone on its loop that sends
+// faster than it reads is backlogged and light by turns, its own reads the
+// only traffic besides it: it contends with nobody and never waits for a
+// turn.
+func TestGnetLoneClientTakesNoTurns(t *testing.T) {
+	t.Parallel()
+	const (
+		rounds = 3
+		send   = 8 << 20 // more than the socket buffers take: it backlogs
+		read   = 6 << 20
+	)
+	srv, _ := startServer(t, engine.Gnet, Config{Loops: 1})
+	c := dialSmallReceive(t, srv, 4096)
+	p := randomPayload(rounds * send)
+	var sent, got int64
+	for r := range rounds {
+		for end := int64(r+1) * send; sent < end; {
+			_ = c.SetWriteDeadline(time.Now().Add(stallTimeout))
+			n, err := c.Write(p.At(sent, int(min(64<<10, end-sent))))
+			sent += int64(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitStats(t, srv, "the client backlogged", func(s Stats) bool { return s.Buffered >= backlogAt })
+		buf := make([]byte, 64<<10)
+		for target := got + read; got < target; {
+			_ = c.SetReadDeadline(time.Now().Add(stallTimeout))
+			n, err := c.Read(buf[:min(len(buf), int(target-got))])
+			if cerr := p.Check(got, buf[:n]); cerr != nil {
+				t.Fatal(cerr)
+			}
+			got += int64(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := srv.eng.(*gnetEngine).turnWaits.Load(); n != 0 {
+		t.Errorf("a client alone on its loop waited %d times for its turn, want never", n)
+	}
+}
