@@ -121,12 +121,15 @@ func TestGnetHeavySendersTakeTurns(t *testing.T) {
 func TestGnetWaitingTurnIsNotIdle(t *testing.T) {
 	t.Parallel()
 	const (
-		heavy = 24 // turnsPerCheck a check: a turn every 120 ms or more
+		heavy = 48 // turnsPerCheck a check: a turn every 240 ms or more
 		// More than the server takes while the test runs: a client that
 		// has sent all it had and waits is idle, and rightly closed.
 		each     = 64 << 20
 		messages = 2000
-		idle     = 50 * time.Millisecond
+		// Short of a turn's wait, long enough that a loop slowed down by
+		// the race detector on a loaded machine does not leave the light
+		// client idle between two of its messages.
+		idle = 200 * time.Millisecond
 	)
 	srv, _ := startServer(t, engine.Gnet, Config{Loops: 1, IdleTimeout: idle, FinishTimeout: time.Minute})
 	conns := make([]net.Conn, heavy)
