@@ -43,8 +43,10 @@ type Result struct {
 // It returns a *config.Error for a value of cfg that cannot work, a
 // *StallError when no byte moved for cfg.StallTimeout, a
 // *MismatchError for a wrong byte, a *ShortError when the server closed
-// early, ErrExtraData when it sent more than it was sent, and a wrapped
-// error with the counts so far for anything else, a reset included.
+// early, a *CutOffError when it reset a sequential client's connection,
+// ErrExtraData when it sent more than it was sent, and a wrapped error
+// with the counts so far for anything else, a reset in duplex mode
+// included.
 // Cancelling ctx stops the run.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg, err := cfg.withDefaults()
@@ -266,6 +268,10 @@ func (r *runner) failSend(err error) {
 		r.fail(r.stallError())
 		return
 	}
+	if !r.cfg.Duplex && isCutOff(err) {
+		r.fail(&CutOffError{Total: r.cfg.Bytes, Sent: r.sent.Load(), Received: r.received.Load(), Err: err})
+		return
+	}
 	r.fail(fmt.Errorf("client: sending failed after sending %d of %d bytes and receiving %d: %w",
 		r.sent.Load(), r.cfg.Bytes, r.received.Load(), err))
 }
@@ -319,6 +325,9 @@ func (r *runner) receive() bool {
 		case isTimeout(err) && !r.stalled(r.conn.SetReadDeadline):
 		case isTimeout(err):
 			r.fail(r.stallError())
+			return false
+		case !r.cfg.Duplex && isCutOff(err):
+			r.fail(&CutOffError{Total: total, Sent: r.sent.Load(), Received: r.received.Load(), Receiving: true, Err: err})
 			return false
 		default:
 			r.fail(fmt.Errorf("client: receiving failed after sending %d of %d bytes and receiving %d: %w",

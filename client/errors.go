@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/config"
 )
 
 // ErrExtraData is returned, wrapped, when the server sends back more bytes
@@ -99,6 +102,66 @@ type ShortError struct {
 func (e *ShortError) Error() string {
 	return fmt.Sprintf("client: the server closed the connection after sending back %d of the %d bytes it was sent (%d to send in all)",
 		e.Received, e.Sent, e.Total)
+}
+
+// serverDefaultMaxBuffer is serve's default --max-buffer
+// (server.DefaultMaxBuffer, which this package does not import: the client
+// talks to any server), for CutOffError's advice.
+const serverDefaultMaxBuffer = 64 << 20
+
+// CutOffError is returned when the server closes the connection on a
+// sequential client (Config.Duplex unset) with a reset or a broken pipe,
+// while it sends or while it reads the replies it did not read while
+// sending. Against this project's server that is most likely the budget of
+// serve --max-buffer: the gnet engine holds what a client does not read,
+// up to that much, and cuts off a client that sends more. Its message says
+// so, and what to try, in one line.
+type CutOffError struct {
+	// Total is the bytes the run meant to send; Sent and Received are how
+	// many had gone out and come back when the server closed.
+	Total, Sent, Received int64
+	// Receiving says the client had sent everything and was reading.
+	Receiving bool
+	// Err is the error the socket returned, a reset or a broken pipe.
+	Err error
+}
+
+func (e *CutOffError) Error() string {
+	what := fmt.Sprintf("without reading a reply yet (%v)", errnoText(e.Err))
+	if e.Receiving {
+		what = fmt.Sprintf("and read %d of the replies (%v)", e.Received, errnoText(e.Err))
+	}
+	return fmt.Sprintf("client: the server closed the connection after this client had sent %d of %d bytes (%s) %s: "+
+		"most likely a sequential client that sends more than the server will hold for it (serve --max-buffer, %s by default) is cut off; "+
+		"try --duplex, or a larger --max-buffer on the server",
+		e.Sent, e.Total, mibText(e.Sent), what, config.FormatSize(serverDefaultMaxBuffer))
+}
+
+// Unwrap returns the socket's error, so that errors.Is finds
+// syscall.ECONNRESET or syscall.EPIPE.
+func (e *CutOffError) Unwrap() error { return e.Err }
+
+// errnoText is the system's words for err ("connection reset by peer")
+// without the addresses a *net.OpError adds.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
+}
+
+// mibText writes n bytes in MiB, the unit of --max-buffer's default, to
+// the nearest one.
+func mibText(n int64) string {
+	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
+}
+
+// isCutOff reports whether err is the server closing the connection while
+// this client still had bytes to send or read: a reset, or a write after
+// one.
+func isCutOff(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // pyQuote quotes b between single quotes, escaping what is not printable,

@@ -6,6 +6,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -16,7 +17,11 @@ import (
 
 	"github.com/upcase-gnet/upcase-gnet/client"
 	"github.com/upcase-gnet/upcase-gnet/codec"
+	"github.com/upcase-gnet/upcase-gnet/config"
+	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/servertest"
 	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
+	"github.com/upcase-gnet/upcase-gnet/server"
 )
 
 // TestStallSequential is the original's deadlock: the goroutine engine
@@ -144,16 +149,79 @@ func TestExtraData(t *testing.T) {
 	}
 }
 
+// TestReset: a server that resets a duplex client, which was reading all
+// along, is not the budget cut-off: the error is the reset, with the counts.
 func TestReset(t *testing.T) {
 	t.Parallel()
 	// Reads one block, then resets the connection (SO_LINGER 0).
 	addr := testkit.Peer(t, testkit.Resetter)
-	res, err := client.Run(context.Background(), client.Config{Address: addr, Bytes: 8 << 20, ChunkSize: bigChunk})
+	res, err := client.Run(context.Background(), client.Config{Address: addr, Bytes: 8 << 20, ChunkSize: bigChunk, Duplex: true})
 	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 		t.Fatalf("Run = %+v, %v; want a reset", res, err)
 	}
+	var cut *client.CutOffError
+	if errors.As(err, &cut) {
+		t.Errorf("a duplex client reset: %v; want no advice to use --duplex", err)
+	}
 	if !strings.Contains(err.Error(), "after sending") {
 		t.Errorf("%q does not give the counts so far", err)
+	}
+}
+
+// TestCutOff: a server that closes on a sequential client while it sends,
+// as serve's gnet engine does past --max-buffer, or while it reads the
+// replies after sending everything, is a *CutOffError: one line saying what
+// that most likely means and what to try, with the counts and the reset
+// still there for errors.Is.
+func TestCutOff(t *testing.T) {
+	t.Parallel()
+	budget := servertest.Start(t, server.Config{Address: "127.0.0.1:0", Engine: engine.Gnet, MaxBuffer: 1 << 20}).Addr().String()
+	// Reads everything the client sends, then resets the connection.
+	afterAll := testkit.Peer(t, func(_ context.Context, c *net.TCPConn) {
+		_, _ = io.Copy(io.Discard, c)
+		_ = testkit.Reset(c)
+	})
+	for _, tc := range []struct {
+		name      string
+		addr      string
+		bytes     int64
+		receiving bool
+	}{
+		{"sending, past the server's --max-buffer", budget, 64 << 20, false},
+		{"sending, reset by a peer", testkit.Peer(t, testkit.Resetter), 8 << 20, false},
+		{"receiving, reset after everything was sent", afterAll, 1 << 20, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := client.Run(context.Background(), client.Config{Address: tc.addr, Bytes: tc.bytes, ChunkSize: bigChunk})
+			var cut *client.CutOffError
+			if !errors.As(err, &cut) {
+				t.Fatalf("Run = %+v, %v; want a *CutOffError", res, err)
+			}
+			if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+				t.Errorf("%v does not wrap the reset", err)
+			}
+			if cut.Receiving != tc.receiving || cut.Total != tc.bytes || cut.Sent != res.Sent || cut.Received != res.Received {
+				t.Errorf("CutOffError %+v, Result %+v; want receiving %v, total %d", cut, res, tc.receiving, tc.bytes)
+			}
+			if !tc.receiving && (cut.Sent <= 0 || cut.Sent >= cut.Total || cut.Received != 0) {
+				t.Errorf("CutOffError %+v: want some bytes sent, not all, none received", cut)
+			}
+			msg := err.Error()
+			for _, want := range []string{
+				"client: the server closed the connection after this client had sent ",
+				fmt.Sprintf(" %d of %d bytes ", cut.Sent, cut.Total),
+				"(serve --max-buffer, " + config.FormatSize(server.DefaultMaxBuffer) + " by default) is cut off",
+				"try --duplex, or a larger --max-buffer on the server",
+			} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("%q does not say %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, "\n") || strings.Contains(msg, "127.0.0.1") {
+				t.Errorf("%q: want one line, without the socket's addresses", msg)
+			}
+		})
 	}
 }
 

@@ -126,7 +126,10 @@ type Config struct {
 	// measures what completes from StartAt to StartAt+Duration on this
 	// host's clock, however late a busy process wakes to change phase. A
 	// run not connected by StartAt measures from when it is, and says so
-	// in Result.Late and Result.StartSkew.
+	// in Result.Late and Result.StartSkew; one not connected by
+	// StartAt+Duration has nothing left to measure, and Run returns an
+	// error. A StartAt that has already passed when Run is called is a
+	// *config.Error: the window would have begun before the run.
 	StartAt time.Time `json:"start_at,omitzero"`
 
 	// shard is Shard once applied: withDefaults narrows Conns only once,
@@ -135,6 +138,11 @@ type Config struct {
 	// firstConn is the index of this process's first connection among all
 	// workers', so that source addresses go round robin over all of them.
 	firstConn int
+	// worker is set in a worker process's Config: its parent checked
+	// StartAt when its Run began, and may since have spent part of the time
+	// left starting the worker, so a StartAt passed by now is late, not
+	// wrong.
+	worker bool
 }
 
 // WorkerCommand makes the command of one worker process: typically this same
@@ -193,6 +201,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
+	}
+	if !c.StartAt.IsZero() && !c.worker {
+		if ago := time.Since(c.StartAt); ago >= 0 {
+			return c, badField("StartAt", "start time", "%s is %v in the past: the measured window would have begun before the test",
+				c.StartAt.UTC().Format(time.RFC3339Nano), ago.Round(time.Millisecond))
+		}
 	}
 	if err := config.NoNegative("load",
 		config.Duration{Field: "Duration", Name: "duration", Value: c.Duration},

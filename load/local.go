@@ -63,6 +63,9 @@ func runLocal(ctx context.Context, cfg *Config, barrier func(*Result) error) (*R
 	}
 
 	plan := planStart(cfg, time.Now())
+	if plan.missed {
+		return abort(missedError(cfg, res.ConnectTime))
+	}
 	clocked := !cfg.StartAt.IsZero()
 	if clocked {
 		r.windowFrom.Store(int64(plan.measureAt.Sub(epoch)))

@@ -72,16 +72,33 @@ func (m *Merged) Problems() []string {
 	return p
 }
 
+// MergeOptions relaxes what MergeShardsWith refuses.
+type MergeOptions struct {
+	// AllowDisjoint merges results whose measured windows do not overlap,
+	// which MergeShards refuses with a *DisjointError: their rates then add
+	// up as if runs taken one after the other had run at once.
+	AllowDisjoint bool
+}
+
 // MergeShards merges the results of shards of one test into one report.
 // It refuses inputs that are not the same test (target, mode, size, rate,
-// window, start time), shards counted differently or given twice, and
+// window, start time), whose measured windows do not all overlap (a
+// *DisjointError), shards counted differently or given twice, and
 // histograms whose settings differ, which could not be merged exactly; a
 // shard that is missing is listed in Merged.Missing.
 func MergeShards(ins ...Input) (*Merged, error) {
+	return MergeShardsWith(MergeOptions{}, ins...)
+}
+
+// MergeShardsWith is MergeShards, less what opt allows.
+func MergeShardsWith(opt MergeOptions, ins ...Input) (*Merged, error) {
 	if len(ins) == 0 {
 		return nil, errors.New("load: merge: no results")
 	}
 	if err := sameTest(ins); err != nil {
+		return nil, err
+	}
+	if err := overlapping(ins); err != nil && !opt.AllowDisjoint {
 		return nil, err
 	}
 	missing, err := checkShards(ins)
@@ -170,6 +187,50 @@ func sameTest(ins []Input) error {
 		}
 	}
 	return nil
+}
+
+// DisjointError is MergeShards' refusal of two results whose measured
+// windows do not overlap: runs taken one after the other, not shards of one
+// run, whose rates must not be added up.
+type DisjointError struct {
+	// Earlier is the input whose window ended first, Later the one whose
+	// window started last, after Earlier's ended.
+	Earlier, Later Input
+}
+
+func (e *DisjointError) Error() string {
+	return fmt.Sprintf("load: merge: %s measured %s and %s measured %s: the windows do not overlap, so these are not shards of one run, and their rates would add up as if they had run at once",
+		e.Earlier.name(), measuredText(e.Earlier.Result), e.Later.name(), measuredText(e.Later.Result))
+}
+
+// measuredText is r's measured window, from its start to its end.
+func measuredText(r *Result) string {
+	const layout = "2006-01-02T15:04:05.000Z07:00"
+	return r.WindowStart.UTC().Format(layout) + " to " + r.WindowStart.Add(r.Duration).UTC().Format(layout)
+}
+
+// overlapping refuses inputs whose measured windows do not all overlap: the
+// one that ended first and the one that started last. Windows meet if they
+// only touch. A result without a window start, written before results had
+// one, is not checked.
+func overlapping(ins []Input) error {
+	var earlier, later *Input
+	for i := range ins {
+		r := ins[i].Result
+		if r.WindowStart.IsZero() {
+			continue
+		}
+		if earlier == nil || r.WindowStart.Add(r.Duration).Before(earlier.Result.WindowStart.Add(earlier.Result.Duration)) {
+			earlier = &ins[i]
+		}
+		if later == nil || r.WindowStart.After(later.Result.WindowStart) {
+			later = &ins[i]
+		}
+	}
+	if earlier == nil || !later.Result.WindowStart.After(earlier.Result.WindowStart.Add(earlier.Result.Duration)) {
+		return nil
+	}
+	return &DisjointError{Earlier: *earlier, Later: *later}
 }
 
 // startText is t for comparing and showing: "none" if zero.

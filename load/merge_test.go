@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -157,8 +158,9 @@ func TestMergeShardsProblems(t *testing.T) {
 	b.ConnectFailed = map[string]uint64{DialRefused: 3}
 	b.Errors = map[string]uint64{ErrReset: 1}
 	start := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
-	a.StartAt, a.WindowStart, a.StartSkew = start, start.Add(time.Millisecond), time.Millisecond
-	b.StartAt, b.WindowStart, b.StartSkew, b.Late = start, start.Add(3*time.Second), 3*time.Second, true
+	// Windows of 5 s from start: b, 3 s late, measures the last 2 s of it.
+	a.StartAt, a.WindowStart, a.StartSkew, a.Duration = start, start.Add(time.Millisecond), time.Millisecond, 5*time.Second-time.Millisecond
+	b.StartAt, b.WindowStart, b.StartSkew, b.Late, b.Duration = start, start.Add(3*time.Second), 3*time.Second, true, 2*time.Second
 	m, err := MergeShards(Input{"a:1", a}, Input{"b:1", b})
 	if err != nil {
 		t.Fatal(err)
@@ -203,6 +205,55 @@ func TestMergeShardsProblems(t *testing.T) {
 	for _, want := range []string{"2 of 3 shards (1 missing)", "+3000.0ms LATE", "reset 1", "refused 3", "1/3    MISSING"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestMergeShardsDisjoint: results whose measured windows do not overlap,
+// runs taken one after the other, are refused with an error naming the two
+// that do not meet and their windows, unless AllowDisjoint; windows that
+// overlap, or that only touch, merge, and a result without a window start
+// is not checked.
+func TestMergeShardsDisjoint(t *testing.T) {
+	t.Parallel()
+	samples := []time.Duration{time.Millisecond, 2 * time.Millisecond}
+	at := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
+	result := func(start, d time.Duration) *Result {
+		r := shardResult(t, 0, 1, samples)
+		r.Shard = "" // runs without --shard
+		r.WindowStart, r.Duration = at.Add(start), d
+		r.rates()
+		return r
+	}
+	// a and c overlap; b starts after a has ended.
+	a, b, c := result(0, time.Second), result(5*time.Second, time.Second), result(500*time.Millisecond, time.Second)
+	ins := []Input{{"a.json:1", a}, {"c.json:1", c}, {"b.json:1", b}}
+	_, err := MergeShards(ins...)
+	var dis *DisjointError
+	if !errors.As(err, &dis) || dis.Earlier.Source != "a.json:1" || dis.Later.Source != "b.json:1" {
+		t.Fatalf("MergeShards = %v, want a *DisjointError for a.json:1 and b.json:1", err)
+	}
+	want := "load: merge: a.json:1 measured 2026-11-29T15:00:00.000Z to 2026-11-29T15:00:01.000Z and b.json:1 measured 2026-11-29T15:00:05.000Z to 2026-11-29T15:00:06.000Z: the windows do not overlap"
+	if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q, want one line starting %q", err, want)
+	}
+	m, err := MergeShardsWith(MergeOptions{AllowDisjoint: true}, ins...)
+	if err != nil {
+		t.Fatalf("AllowDisjoint: %v", err)
+	}
+	if m.Messages != 6 || m.MessagesPerS != 6 {
+		t.Errorf("AllowDisjoint: %d messages, %g/s; want 6 and 6/s, the rates added up", m.Messages, m.MessagesPerS)
+	}
+	for _, tc := range []struct {
+		name string
+		ins  []Input
+	}{
+		{"overlapping", []Input{{"a.json:1", a}, {"c.json:1", c}}},
+		{"touching", []Input{{"a.json:1", a}, {"d.json:1", result(time.Second, time.Second)}}},
+		{"no window start", []Input{{"a.json:1", a}, {"old.json:1", func() *Result { r := result(0, time.Second); r.WindowStart = time.Time{}; return r }()}, {"c.json:1", c}}},
+	} {
+		if _, err := MergeShards(tc.ins...); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
 }

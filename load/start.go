@@ -1,6 +1,7 @@
 package load
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -11,13 +12,15 @@ type startPlan struct {
 	measureAt time.Time // the measured window starts
 	endAt     time.Time // the window ends; zero: Duration after it actually started
 	late      bool      // not ready in time for Config.StartAt
+	missed    bool      // not ready before the window ended: nothing to measure
 }
 
 // planStart plans a run whose connections are ready now. Without StartAt,
 // traffic starts now. With it, the window starts at StartAt and ends at
 // StartAt+Duration whatever happens, so that shards' windows coincide: a run
 // ready too late for the whole warm-up warms up for less, and one ready
-// after StartAt starts measuring at once, late, without a warm-up.
+// after StartAt starts measuring at once, late, without a warm-up. One
+// ready only once the window has ended has missed it.
 func planStart(cfg *Config, now time.Time) startPlan {
 	if cfg.StartAt.IsZero() {
 		return startPlan{trafficAt: now, measureAt: now.Add(cfg.Warmup)}
@@ -34,6 +37,7 @@ func planStart(cfg *Config, now time.Time) startPlan {
 		p.trafficAt = now
 	default:
 		p.trafficAt, p.measureAt, p.late = now, now, true
+		p.missed = !p.endAt.After(now)
 	}
 	return p
 }
@@ -44,4 +48,13 @@ func (p startPlan) windowEnd(started time.Time, d time.Duration) time.Time {
 		return started.Add(d)
 	}
 	return p.endAt
+}
+
+// missedError says why a run that missed its window measured nothing:
+// connecting took it past Config.StartAt+Duration.
+func missedError(cfg *Config, connectTime time.Duration) error {
+	return fmt.Errorf("load: connected only after the measured window (start time %s to %s) had ended, so nothing was measured: "+
+		"dialling %d connections took %v; set the start time further ahead",
+		cfg.StartAt.UTC().Format(time.RFC3339Nano), cfg.StartAt.Add(cfg.Duration).UTC().Format(time.RFC3339Nano),
+		cfg.Conns, connectTime.Round(time.Millisecond))
 }

@@ -33,8 +33,10 @@ reads everything back and checks every byte, as the original client does.
 Past the socket buffers (some MiB over TCP, some tens of KiB over a Unix
 socket) that deadlocks against a server that blocks while writing: the
 client stops after --stall-timeout without traffic and explains why (exit
-code 3). --duplex reads while sending and avoids it. A wrong byte back
-exits 1 and names its offset.`,
+code 3). --duplex reads while sending and avoids it. A server that holds
+only so much for a client that does not read (serve --max-buffer) cuts it
+off: the client exits 1 and says so. A wrong byte back exits 1 and names
+its offset.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "host", Value: codec.DefaultHost, Usage: "server host (::1 for IPv6)", EnvVars: env("HOST")},
 			&cli.IntFlag{Name: "port", Value: codec.DefaultPort, Usage: "server TCP port", EnvVars: env("PORT")},
@@ -64,7 +66,8 @@ func runClient(c *cli.Context) error {
 		return cli.Exit(err.Error(), exitStall)
 	default:
 		// A mismatch (with its offset), a short or extra reply, a refused
-		// or reset connection: each error says it in one line.
+		// or reset connection, a cut-off (client.CutOffError, with what to
+		// try): each error says it in one line.
 		return cli.Exit(err.Error(), 1)
 	}
 }

@@ -108,3 +108,20 @@ func TestClientCommandEnv(t *testing.T) {
 		t.Errorf("a bad UPCASE_GNET_STALL_TIMEOUT: exit %d, %q", code, errText)
 	}
 }
+
+// TestClientCommandCutOff: a server that closes on the sequential client
+// while it sends (here a peer that reads one block and resets; serve's gnet
+// engine past --max-buffer does the same) ends the client with exit 1 and
+// one line saying what that most likely means and what to try.
+func TestClientCommandCutOff(t *testing.T) {
+	_, port, _ := net.SplitHostPort(testkit.Peer(t, testkit.Resetter))
+	_, errText, code := runClientCommand(t, "--port", port, "8MiB")
+	if code != 1 || strings.Contains(errText, "\n") {
+		t.Fatalf("exit %d, %q; want 1 and one line", code, errText)
+	}
+	for _, want := range []string{"the server closed the connection after this client had sent", "serve --max-buffer", "try --duplex, or a larger --max-buffer on the server"} {
+		if !strings.Contains(errText, want) {
+			t.Errorf("%q does not say %q", errText, want)
+		}
+	}
+}

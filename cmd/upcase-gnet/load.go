@@ -202,6 +202,7 @@ var loadFlags = map[string]string{
 	"Generator":   "generator",
 	"Workers":     "workers",
 	"SourceAddrs": "source-addrs",
+	"StartAt":     "start-at",
 }
 
 // workerCommand re-runs this binary as a load worker.

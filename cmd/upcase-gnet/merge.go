@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -23,12 +24,15 @@ histograms exactly, so the percentiles are those of all the shards' samples
 together. Prints load's table and one line per shard (connections,
 messages/s, errors, start skew), or with --json one JSON object.
 
-Refuses results of different tests, a shard given twice, and histograms of
-different settings. Exits 1 when a shard had errors or failed connections,
+Refuses results of different tests, a shard given twice, histograms of
+different settings, and results whose measured windows do not overlap
+(runs taken one after the other, whose rates must not add up), unless
+--allow-disjoint. Exits 1 when a shard had errors or failed connections,
 is missing or started late, unless --allow-errors.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the merged result as one JSON object", EnvVars: env("JSON")},
 			&cli.BoolFlag{Name: "allow-errors", Usage: "exit 0 even if a shard had errors, is missing or started late", EnvVars: env("ALLOW_ERRORS")},
+			&cli.BoolFlag{Name: "allow-disjoint", Usage: "merge results whose measured windows do not overlap, adding their rates as if they had run at once", EnvVars: env("ALLOW_DISJOINT")},
 		},
 		Action: runMerge,
 	}
@@ -58,7 +62,11 @@ func runMerge(c *cli.Context) error {
 	if len(ins) == 0 {
 		return cli.Exit("merge: no results in "+strings.Join(c.Args().Slice(), ", "), 1)
 	}
-	m, err := load.MergeShards(ins...)
+	m, err := load.MergeShardsWith(load.MergeOptions{AllowDisjoint: c.Bool("allow-disjoint")}, ins...)
+	var disjoint *load.DisjointError
+	if errors.As(err, &disjoint) {
+		return cli.Exit(err.Error()+" (--allow-disjoint to merge them anyway)", 1)
+	}
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}

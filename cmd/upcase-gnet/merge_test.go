@@ -266,35 +266,57 @@ func TestMergeBadInput(t *testing.T) {
 	}
 }
 
-// TestLoadLateStart: a --start-at already past starts the window at once,
-// without the warm-up, ends it when the other shards' ends (at once too if
-// that has passed), and says in the result that it was late and by how much.
-func TestLoadLateStart(t *testing.T) {
+// TestLoadStartAtPast: a --start-at that has already passed when load
+// starts is refused before anything is dialled, in one line naming the
+// flag, with the exit code of a bad value (2) and no result. (A start time
+// that passes only while the connections are dialled is a late start, as
+// load's TestLateStart checks.)
+func TestLoadStartAtPast(t *testing.T) {
 	t.Parallel()
 	srv := startServe(t, "--engine", "gnet", "--quiet")
 	_, port, _ := net.SplitHostPort(srv.addr)
-	at := time.Now().Add(-500 * time.Millisecond)
-	const duration = 3 * time.Second
-	res, code := loadJSON(t, nil, "--port", port, "--conns", "4", "--duration", duration.String(), "--warmup", "1s",
-		"--start-at", at.UTC().Format(time.RFC3339Nano))
-	if code != 0 || !res.Late || res.StartSkew < 500*time.Millisecond {
-		t.Errorf("exit %d, late %v, skew %v; want late by at least 500ms", code, res.Late, res.StartSkew)
+	for _, ago := range []time.Duration{500 * time.Millisecond, time.Hour} { // within the window, and long past it
+		at := time.Now().Add(-ago).UTC().Format(time.RFC3339Nano)
+		stdout, stderr, code := run(t, nil, "load", "--json", "--port", port, "--conns", "4", "--duration", "3s", "--start-at", at)
+		if code != 2 || stdout != "" {
+			t.Errorf("--start-at %v ago: exit %d, stdout %.200q; want 2 and no result", ago, code, stdout)
+		}
+		oneLine(t, stderr, "load: --start-at "+at+" is ")
+		oneLine(t, stderr, "in the past: the measured window would have begun before the test")
 	}
-	if got := res.WindowStart.Sub(res.StartAt); got != res.StartSkew || !res.StartAt.Equal(at.Truncate(0)) {
-		t.Errorf("window start %v, asked for %v (%v), skew %v", res.WindowStart, res.StartAt, at, res.StartSkew)
+}
+
+// TestMergeDisjoint: two loads without --shard, one after the other, are
+// not shards of one run: merge refuses them in one line naming both files
+// and their windows, and merges them, their rates added, only with
+// --allow-disjoint.
+func TestMergeDisjoint(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--engine", "gnet", "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	runs := make([]*shardRun, 2)
+	for i := range runs { // the second starts once the first has exited
+		stdout, stderr, code := run(t, nil, "load", "--json", "--port", port, "--conns", "2", "--duration", "200ms")
+		if code != 0 {
+			t.Fatalf("load %d: exit %d, stderr %q", i, code, stderr)
+		}
+		runs[i] = &shardRun{code: code}
+		runs[i].stdout.WriteString(stdout)
 	}
-	// The window ends at --start-at + --duration, like every other shard's.
-	wantEnd := at.Add(duration)
-	if res.WindowStart.After(wantEnd) { // ready after the others had finished
-		wantEnd = res.WindowStart
+	files := writeResults(t, runs...)
+	_, stderr, code := run(t, nil, append([]string{"merge"}, files...)...)
+	if code != 1 {
+		t.Errorf("merge of runs one after the other: exit %d, want 1", code)
 	}
-	if end := res.WindowStart.Add(res.Duration); end.Sub(wantEnd).Abs() > 400*time.Millisecond {
-		t.Errorf("window ended %v after --start-at, want %v", end.Sub(at), wantEnd.Sub(at))
+	oneLine(t, stderr, "load: merge: "+files[0]+":1 measured ")
+	for _, want := range []string{" and " + files[1] + ":1 measured ", "the windows do not overlap", "--allow-disjoint"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("merge's error %q does not say %q", stderr, want)
+		}
 	}
-	if res.StartSkew < duration-time.Second && res.Messages == 0 {
-		t.Errorf("no messages in a window of %v", res.Duration)
-	}
-	if res.Warmup >= time.Second {
-		t.Errorf("warm-up %v: a late shard starts measuring at once", res.Warmup)
+	stdout, stderr, code := run(t, nil, append([]string{"merge", "--json", "--allow-disjoint"}, files...)...)
+	var m load.Merged
+	if code != 0 || json.Unmarshal([]byte(stdout), &m) != nil || len(m.Shards) != 2 {
+		t.Fatalf("merge --allow-disjoint: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
