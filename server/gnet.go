@@ -174,11 +174,9 @@ var procsMu sync.Mutex
 
 // spareProc raises GOMAXPROCS to one more than loops, if it is lower, and
 // never lowers it. A busy gnet loop keeps its P between epoll_waits that
-// return at once, so with a P a loop the rest of the engine (the accept
-// goroutine, gnet's registration workers, the watchers, the finishers)
-// waits for the runtime's 10 ms preemption: a burst of 10,000 connections
-// took 0.65-1.6 s to be accepted with 2 Ps and 2 loops, 0.37-0.48 s with
-// 3, as long as the goroutine engine.
+// return at once: with a P a loop, the rest of the engine (accept, gnet's
+// registration workers, watchers, finishers) waits for the runtime's 10 ms
+// preemption (README, "Accepts without a round trip a connection").
 func spareProc(loops int) {
 	procsMu.Lock()
 	defer procsMu.Unlock()

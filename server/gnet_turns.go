@@ -2,18 +2,14 @@ package server
 
 import "github.com/panjf2000/gnet/v2"
 
-// Backlogged connections take turns while others wait. gnet's
-// level-triggered loop reads every readable socket once a pass, so a
-// client that sends without reading its replies costs a read every pass
-// for as long as it sends, and a pass over hundreds of them keeps a
-// light client waiting a millisecond or more a message. While a loop also
-// serves connections that are not backlogged, a backlogged one leaves the
-// loop after a turn of turnReads reads, parked as past Config.MaxMemory
-// (gnet_park.go) but not counted as such, and the loop's sweeper hands
-// turnsPerCheck of them back every unparkCheck. Once no other connection
-// on the loop has had traffic for a check, they are all read again at
-// gnet's pace. A backlogged client is read less often, never refused:
-// the original's sequential client still completes.
+// Backlogged connections take turns while others wait (README, "Backlogged
+// clients take turns"): gnet reads every readable socket once a pass, so
+// hundreds of clients that send without reading would make every pass long
+// for a light client beside them. While another connection on the loop has
+// traffic, a backlogged one leaves the loop after turnReads reads, parked
+// (gnet_park.go) but not counted as parked, and the sweeper hands
+// turnsPerCheck back every unparkCheck; with no other traffic for a check,
+// all are read at gnet's pace. Read less often, never refused.
 const (
 	// backlogAt is what a connection whose socket takes no more must hold
 	// to be backlogged.
