@@ -156,8 +156,10 @@ func TestReset(t *testing.T) {
 	// Reads one block, then resets the connection (SO_LINGER 0).
 	addr := testkit.Peer(t, testkit.Resetter)
 	res, err := client.Run(context.Background(), client.Config{Address: addr, Bytes: 8 << 20, ChunkSize: bigChunk, Duplex: true})
-	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
-		t.Fatalf("Run = %+v, %v; want a reset", res, err)
+	// The writer or the reader meets the reset first: a socket says
+	// ECONNRESET once, and EOF to the other after it.
+	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) && (err == nil || !strings.Contains(err.Error(), "the server closed the connection")) {
+		t.Fatalf("Run = %+v, %v; want a reset, or the close that follows it", res, err)
 	}
 	var cut *client.CutOffError
 	if errors.As(err, &cut) {
