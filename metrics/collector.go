@@ -29,7 +29,7 @@ type Collector struct {
 	sources []StatsSource
 
 	open, accepted, refused, closed          *prometheus.Desc
-	bytesIn, bytesOut, buffered, undelivered *prometheus.Desc
+	bytesIn, bytesOut, buffered, undelivered, unread *prometheus.Desc
 	events, acceptErrors                     *prometheus.Desc
 	memory, parked, writeBlocks              *prometheus.Desc
 }
@@ -52,6 +52,7 @@ func NewCollector(sources ...StatsSource) *Collector {
 		bytesOut:     desc("sent_bytes_total", "Bytes written back to clients."),
 		buffered:     desc("buffered_bytes", "Bytes held now: input read but not processed, output processed but not sent."),
 		undelivered:  desc("undelivered_bytes_total", "Bytes read from clients that never went back (a reset, the memory budget, the drain deadline), each loss logged."),
+		unread:       desc("unread_at_stop_bytes_total", "Bytes clients had sent that the server had not read when a stop ended their connections (reset, so that no client takes a cut echo for whole), each logged."),
 		events:       desc("events_total", "Read events processed (gnet OnTraffic calls that processed bytes, or reads on the goroutine engine)."),
 		memory:       desc("buffer_memory_bytes", "Buffer memory held now for the buffered bytes (gnet engine: whole chunks); what --max-memory bounds."),
 		parked:       desc("connections_parked", "Connections not read for now because the server holds --max-memory (gnet engine); counted in connections_open."),
@@ -62,7 +63,7 @@ func NewCollector(sources ...StatsSource) *Collector {
 
 // Describe sends the descriptors of every metric Collect may send.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.open, c.accepted, c.refused, c.closed, c.bytesIn, c.bytesOut, c.buffered, c.undelivered, c.events, c.acceptErrors, c.memory, c.parked, c.writeBlocks} {
+	for _, d := range []*prometheus.Desc{c.open, c.accepted, c.refused, c.closed, c.bytesIn, c.bytesOut, c.buffered, c.undelivered, c.unread, c.events, c.acceptErrors, c.memory, c.parked, c.writeBlocks} {
 		ch <- d
 	}
 }
@@ -91,6 +92,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.bytesOut, st.BytesOut)
 		gauge(c.buffered, float64(st.Buffered))
 		counter(c.undelivered, st.Undelivered)
+		counter(c.unread, st.UnreadAtStop)
 		counter(c.events, st.Events)
 		counter(c.acceptErrors, st.AcceptErrors)
 		gauge(c.memory, float64(st.Memory))

@@ -50,26 +50,55 @@ type finisher struct {
 func (fn *finisher) run() {
 	e, gc := fn.e, fn.gc
 	defer fn.f.Close()
+	rc, rcErr := fn.f.SyscallConn()
+	stop := fn.reason == ClosedDrain && rcErr == nil
 	if err := fn.write(); err != nil {
 		e.lost(gc, int64(gc.out.n), "could not finish the echo", err)
+		if stop {
+			// An echo cut short by a stop ends in a reset, not a clean end.
+			unreadAtStop(rc, e.st, e.log, gc.remote, e.oobSlack, time.Now())
+			resetOnClose(rc)
+		}
 		e.done(gc, ClosedError, err)
+		return
+	}
+	if stop && unreadAtStop(rc, e.st, e.log, gc.remote, e.oobSlack, fn.drainBy()) {
+		e.done(gc, fn.reason, nil)
 		return
 	}
 	// The client sees EOF after the last byte. Then a lingering close: read
 	// and drop until the client closes (or the deadline), so that closing
 	// with unread input does not reset the connection under a reply the
 	// client has not read yet.
-	if rc, err := fn.f.SyscallConn(); err == nil {
+	if rcErr == nil {
 		_ = rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_WR) })
 	}
 	e.fin.setDeadline(fn.f.SetReadDeadline, time.Now().Add(e.cfg.DrainTimeout))
 	var sink [4096]byte
+	var dropped int64
 	for {
-		if _, err := fn.f.Read(sink[:]); err != nil {
+		n, err := fn.f.Read(sink[:])
+		dropped += int64(n)
+		if err != nil {
 			break
 		}
 	}
+	if fn.reason == ClosedDrain {
+		discardedAtStop(e.st, e.log, gc.remote, dropped)
+	}
 	e.done(gc, fn.reason, nil)
+}
+
+// drainBy is when the stop's drain ends (the drain timeout from now if the
+// finishers are not bounded yet).
+func (fn *finisher) drainBy() time.Time {
+	fs := &fn.e.fin
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if !fs.stopBy.IsZero() {
+		return fs.stopBy
+	}
+	return time.Now().Add(fn.e.cfg.DrainTimeout)
 }
 
 // write sends the connection's held output chunk by chunk, freeing each

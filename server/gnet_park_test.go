@@ -1,9 +1,11 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -204,7 +206,9 @@ func TestGnetStopDuringUnpark(t *testing.T) {
 	case <-time.After(stallTimeout):
 		t.Fatal("the server did not stop")
 	}
-	if err := <-read; err != nil {
+	// The client was still sending: its echo is cut short, and it ends in
+	// a reset (or EOF, when its writer met the reset first).
+	if err := <-read; err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("the client: %v", err)
 	}
 	if st := srv.Stats(); st.Open != 0 {

@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
@@ -444,12 +445,26 @@ func (g *goroutineConn) writeFailure(err error, start time.Time, progressed bool
 	return ClosedError, "the write deadline passed"
 }
 
-// linger ends a drained connection without resetting it: it shuts down the
-// sending side, so the client reads every reply and then EOF, and reads and
-// discards what the client still sends until its EOF or the drain deadline.
-// Closing a socket with unread input would send a reset instead, which can
-// destroy replies the client has not read yet.
+// drainDeadline is when the stop's drain ends.
+func (g *goroutineConn) drainDeadline() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.drainBy
+}
+
+// linger ends a connection at a stop. With input the server has not read,
+// its echo would be cut short: it is counted and the connection reset
+// (unreadAtStop), so that the client sees an error, not a clean end.
+// Otherwise it shuts down the sending side, so the client reads every reply
+// and then EOF, and reads and drops what the client still sends until its
+// EOF or the drain deadline, counting it: closing with unread input would
+// reset the connection under replies the client has not read yet.
 func (g *goroutineConn) linger() {
+	if sc, ok := g.c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil && unreadAtStop(rc, g.e.st, g.e.cfg.Logger, g.remote(), oobSlack(g.e.cfg.Network), g.drainDeadline()) {
+			return // closed next, and reset
+		}
+	}
 	if cw, ok := g.c.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
@@ -464,8 +479,5 @@ func (g *goroutineConn) linger() {
 			break
 		}
 	}
-	if discarded > 0 {
-		g.e.cfg.Logger.Debug("discarded input sent after the stop",
-			"remote", addrString(g.remote()), "bytes", discarded)
-	}
+	discardedAtStop(g.e.st, g.e.cfg.Logger, g.remote(), discarded)
 }

@@ -40,6 +40,12 @@ type Stats struct {
 	// each loss logged with its reason (a reset, the budget, the drain
 	// deadline).
 	Undelivered uint64 `json:"undelivered"`
+	// UnreadAtStop counts bytes clients had sent that the server had not
+	// read when a stop ended their connections, each logged: a connection
+	// with input waiting is reset, so that its client does not take the
+	// echo it had for whole; what a client sends after the server shut
+	// down its side is read and dropped.
+	UnreadAtStop uint64 `json:"unread_at_stop"`
 	// Events counts read events processed (OnTraffic calls that processed
 	// bytes, or reads on the goroutine engine).
 	Events uint64 `json:"events"`
@@ -66,6 +72,7 @@ type counters struct {
 	writeBlocks atomic.Uint64
 	parked      atomic.Int64
 	undelivered atomic.Uint64
+	unread      atomic.Uint64
 	events      atomic.Uint64
 	acceptErrs  atomic.Uint64
 }
@@ -115,6 +122,7 @@ func (c *counters) snapshot() Stats {
 		WriteBlocks:  c.writeBlocks.Load(),
 		Parked:       c.parked.Load(),
 		Undelivered:  c.undelivered.Load(),
+		UnreadAtStop: c.unread.Load(),
 		Events:       c.events.Load(),
 		AcceptErrors: c.acceptErrs.Load(),
 	}

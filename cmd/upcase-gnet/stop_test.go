@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"regexp"
 	"strconv"
@@ -14,9 +15,10 @@ import (
 
 // testStopWhileStreaming sends SIGTERM while 1,000 clients stream. Every
 // byte the server read goes back before the drain timeout: each client
-// gets a byte-exact uppercase prefix of what it sent, then EOF; the server
-// logs undelivered=0 and exits 0; and a new server binds the same port at
-// once.
+// gets a byte-exact uppercase prefix of what it sent, then EOF, or a reset
+// when it had sent more than the server read (never a clean end after a
+// cut echo); the server logs undelivered=0 and exits 0; and a new server
+// binds the same port at once.
 func testStopWhileStreaming(t *testing.T, bin, engine string) {
 	const (
 		clients = 1000
@@ -64,7 +66,7 @@ func testStopWhileStreaming(t *testing.T, bin, engine string) {
 	wg.Wait()
 	var received int64
 	for i, r := range results {
-		if r.err != nil {
+		if r.err != nil && !errors.Is(r.err, syscall.ECONNRESET) {
 			t.Errorf("client %d: %v (sent %d, received %d)", i, r.err, r.sent, r.received)
 		}
 		received += r.received
