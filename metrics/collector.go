@@ -28,10 +28,10 @@ const RefusedMaxConns = "max_conns"
 type Collector struct {
 	sources []StatsSource
 
-	open, accepted, refused, closed          *prometheus.Desc
+	open, accepted, refused, closed                  *prometheus.Desc
 	bytesIn, bytesOut, buffered, undelivered, unread *prometheus.Desc
-	events, acceptErrors                     *prometheus.Desc
-	memory, parked, writeBlocks              *prometheus.Desc
+	events, acceptErrors                             *prometheus.Desc
+	memory, parked, writeBlocks                      *prometheus.Desc
 }
 
 // NewCollector returns a Collector over sources. Give each source a
