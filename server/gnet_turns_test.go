@@ -21,7 +21,8 @@ import (
 // client, and takes the median over its messages: a count, not a time, so
 // that a slow machine cannot fail it.
 func TestGnetHeavySendersTakeTurns(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its clients fill socket buffers by the hundred MiB, which
+	// the kernel's TCP memory shares with the memory tests beside it.
 	const (
 		heavy    = 16
 		each     = 4 << 20
@@ -119,7 +120,8 @@ func TestGnetHeavySendersTakeTurns(t *testing.T) {
 // turn has sent what the loop will read at its turn, so the idle timeout
 // does not close it, however long its turn is in coming.
 func TestGnetWaitingTurnIsNotIdle(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its clients fill socket buffers by the hundred MiB, which
+	// the kernel's TCP memory shares with the memory tests beside it.
 	const (
 		heavy = 48 // turnsPerCheck a check: a turn every 240 ms or more
 		// More than the server takes while the test runs: a client that
