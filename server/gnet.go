@@ -293,7 +293,8 @@ func (e *gnetEngine) OnBoot(eng gnet.Engine) gnet.Action {
 }
 
 // OnTick, first called once every event loop runs (every test of
-// gnet_assume_test.go starts so), lets enroll hand them connections. Nothing else is done on ticks.
+// gnet_assume_test.go starts so), lets enroll hand them connections.
+// Nothing else is done on ticks.
 func (e *gnetEngine) OnTick() (time.Duration, gnet.Action) {
 	e.readyOnce.Do(func() { close(e.ready) })
 	return time.Hour, gnet.None

@@ -8,6 +8,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// socketPair is a connected pair of Unix stream sockets, closed when the
+// test ends; the first end is non-blocking, as the engine's sockets are.
+func socketPair(t *testing.T) [2]int {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+	})
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		t.Fatal(err)
+	}
+	return fds
+}
+
 // TestChainWriteOffered: with more chunks held than one writev takes and the
 // first partly sent, writeTo says what it offered, which is what a complete
 // write is measured against: the whole maxIov chunks less what was sent of
@@ -16,15 +34,7 @@ import (
 // block counted; issue 16, item 6.) What the socket took comes out whole,
 // in order.
 func TestChainWriteOffered(t *testing.T) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fds[0])
-	defer unix.Close(fds[1])
-	if err := unix.SetNonblock(fds[0], true); err != nil {
-		t.Fatal(err)
-	}
+	fds := socketPair(t)
 	var mem atomic.Int64
 	var ch outChain
 	defer ch.release(&mem)

@@ -55,9 +55,11 @@ func (fn *finisher) run() {
 	if err := fn.write(); err != nil {
 		e.lost(gc, int64(gc.out.n), "could not finish the echo", err)
 		if stop {
-			// An echo cut short by a stop ends in a reset, not a clean end.
-			unreadAtStop(rc, e.st, e.log, gc.remote, e.oobSlack, time.Now())
-			resetOnClose(rc)
+			// An echo cut short by a stop ends in a reset, not a clean end;
+			// what is left unsent goes with it (counted lost above).
+			if !unreadAtStop(rc, e.st, e.log, gc.remote, e.oobSlack, time.Now()) {
+				resetOnClose(rc)
+			}
 		}
 		e.done(gc, ClosedError, err)
 		return

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -79,8 +78,8 @@ func (l *loop) parkedOut(gc *gconn) {
 		return
 	}
 	l.parked[gc] = struct{}{}
+	l.countParked(gc, 1)
 	if !gc.turn {
-		l.e.st.parked.Add(1)
 		l.e.parkLog.parked(l.e)
 		if h := l.e.cfg.park; h != nil && h.parked != nil {
 			h.parked(gc.remote)
@@ -105,13 +104,19 @@ func (l *loop) kickIfFirst() {
 	}
 }
 
+// countParked adds d to Stats.Parked for gc, unless it waits its turn
+// (gnet_turns.go): Parked counts the connections past Config.MaxMemory.
+func (l *loop) countParked(gc *gconn, d int64) {
+	if !gc.turn {
+		l.e.st.parked.Add(d)
+	}
+}
+
 // unparked takes gc off the loop's parked set.
 func (l *loop) unparked(gc *gconn) {
 	delete(l.parked, gc)
 	l.parkedN.Add(-1)
-	if !gc.turn {
-		l.e.st.parked.Add(-1)
-	}
+	l.countParked(gc, -1)
 	gc.parked = false
 }
 
@@ -225,11 +230,9 @@ func (l *loop) enrolled(gc *gconn, enroll uint64, ch <-chan gnet.RegisteredResul
 		finish()
 		return
 	}
-	var ran atomic.Bool
 	done := make(chan struct{})
 	queue := func() error {
 		return l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-			ran.Store(true)
 			defer close(done)
 			if !stale() {
 				l.reparked(gc)
@@ -246,8 +249,11 @@ func (l *loop) enrolled(gc *gconn, enroll uint64, ch <-chan gnet.RegisteredResul
 		case <-done:
 			return
 		case <-l.e.ran:
-			if ran.Load() {
+			// The loops are gone: the task ran to its end, or never will.
+			select {
+			case <-done:
 				return
+			default:
 			}
 		}
 	}
@@ -283,9 +289,7 @@ func (l *loop) reparked(gc *gconn) {
 	}
 	gc.parked = true
 	l.parked[gc] = struct{}{}
-	if !gc.turn {
-		l.e.st.parked.Add(1)
-	}
+	l.countParked(gc, 1)
 	l.kickIfFirst()
 	if gc.out.n == 0 {
 		// It holds nothing: no watcher will resume it, and memory may stay

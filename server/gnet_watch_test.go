@@ -18,15 +18,7 @@ func TestWriteWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.close()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fds[0])
-	defer unix.Close(fds[1])
-	if err := unix.SetNonblock(fds[0], true); err != nil {
-		t.Fatal(err)
-	}
+	fds := socketPair(t)
 	// Fill fds[0] until it takes no more.
 	block := bytes.Repeat([]byte("x"), 64<<10)
 	filled := 0

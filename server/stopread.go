@@ -13,12 +13,11 @@ import (
 // arrived before it resets a connection.
 const sentPoll = 5 * time.Millisecond
 
-// unreadAtStop, for a connection a stop ends once every byte it read has
-// been written back, counts and logs the input its client sent that the
-// server has not read. If there is any, the echo is cut short: once the
-// replies written have arrived (by the deadline at the latest), the
-// connection is set to be reset when closed, so that its client sees an
-// error, not a clean end. slack is what FIONREAD may count that no read
+// unreadAtStop, for a connection a stop ends, counts and logs the input its
+// client sent that the server has not read. If there is any, the echo is
+// cut short: once the replies written have arrived (by the deadline at the
+// latest; a deadline passed means no wait), the connection is set to be
+// reset when closed, so that its client sees an error, not a clean end. slack is what FIONREAD may count that no read
 // returns (oobSlack). It reports whether the connection is to be reset.
 func unreadAtStop(rc syscall.RawConn, st *counters, log *slog.Logger, remote net.Addr, slack int, deadline time.Time) bool {
 	n := 0
