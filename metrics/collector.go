@@ -52,7 +52,7 @@ func NewCollector(sources ...StatsSource) *Collector {
 		bytesOut:     desc("sent_bytes_total", "Bytes written back to clients."),
 		buffered:     desc("buffered_bytes", "Bytes held now: input read but not processed, output processed but not sent."),
 		undelivered:  desc("undelivered_bytes_total", "Bytes read from clients that never went back (a reset, the memory budget, the drain deadline), each loss logged."),
-		unread:       desc("unread_at_stop_bytes_total", "Bytes clients had sent that the server had not read when a stop ended their connections (reset, so that no client takes a cut echo for whole), each logged."),
+		unread:       desc("unread_bytes_total", "Bytes clients sent that the server never read because their connection ended first (a stop, or a parked client cut by the finish timeout), each logged; the connection is reset, so that no client takes a cut echo for whole."),
 		events:       desc("events_total", "Read events processed (gnet OnTraffic calls that processed bytes, or reads on the goroutine engine)."),
 		memory:       desc("buffer_memory_bytes", "Buffer memory held now for the buffered bytes (gnet engine: whole chunks); what --max-memory bounds."),
 		parked:       desc("connections_parked", "Connections not read for now because the server holds --max-memory (gnet engine); counted in connections_open."),
@@ -92,7 +92,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.bytesOut, st.BytesOut)
 		gauge(c.buffered, float64(st.Buffered))
 		counter(c.undelivered, st.Undelivered)
-		counter(c.unread, st.UnreadAtStop)
+		counter(c.unread, st.Unread)
 		counter(c.events, st.Events)
 		counter(c.acceptErrors, st.AcceptErrors)
 		gauge(c.memory, float64(st.Memory))

@@ -86,7 +86,7 @@ func testScrape(t *testing.T, e engine.Name) {
 		"upcase_gnet_sent_bytes_total" + label:                                                 1032,
 		"upcase_gnet_buffered_bytes" + label:                                                   0,
 		"upcase_gnet_undelivered_bytes_total" + label:                                          0,
-		"upcase_gnet_unread_at_stop_bytes_total" + label:                                       0,
+		"upcase_gnet_unread_bytes_total" + label:                                               0,
 		"upcase_gnet_accept_errors_total" + label:                                              0,
 		"upcase_gnet_buffer_memory_bytes" + label:                                              0,
 		"upcase_gnet_connections_parked" + label:                                               0,

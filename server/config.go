@@ -77,8 +77,10 @@ type Config struct {
 	// a client shut down its sending side: a client that reads none of its
 	// replies for this long is closed and the rest counted as undelivered,
 	// so that it cannot hold a connection slot, a descriptor and its data
-	// for ever. 0 means DrainTimeout. (The goroutine engine never reads
-	// past a blocked write, so it has no such echo to finish.)
+	// for ever. A client parked at MaxMemory is cut the same way once its
+	// half-close reaches the server's socket (Linux). 0 means DrainTimeout.
+	// (The goroutine engine never reads past a blocked write, so it has no
+	// such echo to finish.)
 	FinishTimeout time.Duration
 	// Logger receives the server's log lines; nil discards them.
 	Logger *slog.Logger

@@ -603,8 +603,8 @@ func testGracefulStop(t *testing.T, e engine.Name) {
 	if st.Closed[ClosedDrain] != clients || st.Open != 0 {
 		t.Errorf("Closed[drain] %d, Open %d, want %d and 0", st.Closed[ClosedDrain], st.Open, clients)
 	}
-	if st.UnreadAtStop == 0 {
-		t.Errorf("UnreadAtStop 0: endless streams stopped with nothing unread")
+	if st.Unread == 0 {
+		t.Errorf("Unread 0: endless streams stopped with nothing unread")
 	}
 
 	// Straight after the stop, before any TIME_WAIT of the old connections

@@ -42,6 +42,11 @@ type gconn struct {
 	// this turn.
 	turn      bool
 	turnReads int
+	// shutSince: when a parked connection's client was first seen to have
+	// shut down its side, or last took replies since; shutOut is what it
+	// held then (gnet_parkfinish.go).
+	shutSince int64
+	shutOut   int
 
 	processed int64
 	heldNow   int64 // what Stats.Buffered counts for this connection

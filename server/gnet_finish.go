@@ -54,12 +54,11 @@ func (fn *finisher) run() {
 	stop := fn.reason == ClosedDrain && rcErr == nil
 	if err := fn.write(); err != nil {
 		e.lost(gc, int64(gc.out.n), "could not finish the echo", err)
-		if stop {
-			// An echo cut short by a stop ends in a reset, not a clean end;
-			// what is left unsent goes with it (counted lost above).
-			if !unreadAtStop(rc, e.st, e.log, gc.remote, e.oobSlack, time.Now()) {
-				resetOnClose(rc)
-			}
+		// An echo cut short ends in a reset, not a clean end, so that its
+		// client cannot take it for whole; what is left unsent goes with it
+		// (counted lost above).
+		if rcErr == nil && (!stop || !unreadAtStop(rc, e.st, e.log, gc.remote, e.oobSlack, time.Now())) {
+			resetOnClose(rc)
 		}
 		e.done(gc, ClosedError, err)
 		return
@@ -109,10 +108,7 @@ func (fn *finisher) drainBy() time.Time {
 // by the drain deadline. What is left unsent stays held.
 func (fn *finisher) write() error {
 	e, gc := fn.e, fn.gc
-	patience := e.cfg.FinishTimeout
-	if e.cfg.IdleTimeout > 0 {
-		patience = min(patience, e.cfg.IdleTimeout)
-	}
+	patience := e.finishPatience()
 	for gc.out.n > 0 {
 		e.fin.setDeadline(fn.f.SetWriteDeadline, time.Now().Add(patience))
 		n, err := fn.f.Write(gc.out.bufs[0][gc.out.off:])

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -96,10 +97,13 @@ func TestGnetFinishTimeout(t *testing.T) {
 		if got, want := srv.Config().FinishTimeout, 500*time.Millisecond; got != want {
 			t.Errorf("FinishTimeout = %v, want %v", got, want)
 		}
-		neverReader(t, srv, neverRead, true)
+		c := neverReader(t, srv, neverRead, true)
 		st := settled(t, srv)
 		if st.Closed[ClosedError] != 1 || st.Undelivered == 0 {
 			t.Errorf("after the finish timeout: %+v, want one error close and the loss counted", st)
+		}
+		if _, err := io.Copy(io.Discard, c); err == nil {
+			t.Error("the cut client read to a clean end, want a reset")
 		}
 	}
 }

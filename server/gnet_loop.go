@@ -188,7 +188,8 @@ func (l *loop) idleSweep() {
 
 // run is the loop's sweeper goroutine, until ctx ends: the idle sweep, and
 // while connections are parked, a look every unparkCheck whether memory
-// has freed.
+// has freed, and now and then whether their clients are done
+// (gnet_parkfinish.go).
 func (l *loop) run(ctx context.Context) {
 	var idle <-chan time.Time
 	if d := l.e.cfg.IdleTimeout; d > 0 {
@@ -199,6 +200,8 @@ func (l *loop) run(ctx context.Context) {
 	check := time.NewTimer(time.Hour)
 	check.Stop()
 	defer check.Stop()
+	finishEvery := finishCheckEvery(l.e.finishPatience())
+	var finishNext time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -215,6 +218,12 @@ func (l *loop) run(ctx context.Context) {
 			}
 			if (l.e.memoryLow() || l.unparkRetry.Swap(false)) && !l.exec(ctx, l.unparkReady) {
 				return
+			}
+			if now := time.Now(); now.After(finishNext) {
+				if !l.exec(ctx, l.finishParkedSweep) {
+					return
+				}
+				finishNext = now.Add(finishEvery)
 			}
 			check.Reset(unparkCheck)
 		}

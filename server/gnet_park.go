@@ -120,15 +120,16 @@ func (l *loop) unparked(gc *gconn) {
 	gc.parked = false
 }
 
-// closeParked closes a parked connection for good.
-func (l *loop) closeParked(gc *gconn, r CloseReason, err error, why string) {
+// closeParked closes a parked connection for good, logging why with attrs
+// when it held output or attrs say more.
+func (l *loop) closeParked(gc *gconn, r CloseReason, err error, why string, attrs ...any) {
 	l.unwatch(gc)
 	l.unparked(gc)
 	_ = gc.parkFile.Close()
 	gc.closed = true
 	l.unlink(gc)
-	if gc.out.n > 0 {
-		l.e.lost(gc, int64(gc.out.n), why, err)
+	if gc.out.n > 0 || len(attrs) > 0 {
+		l.e.lost(gc, int64(gc.out.n), why, err, attrs...)
 	}
 	l.e.done(gc, r, err)
 }

@@ -40,12 +40,13 @@ type Stats struct {
 	// each loss logged with its reason (a reset, the budget, the drain
 	// deadline).
 	Undelivered uint64 `json:"undelivered"`
-	// UnreadAtStop counts bytes clients had sent that the server had not
-	// read when a stop ended their connections, each logged: a connection
+	// Unread counts bytes clients sent that the server never read because
+	// their connection ended first, each logged: at a stop, a connection
 	// with input waiting is reset, so that its client does not take the
-	// echo it had for whole; what a client sends after the server shut
-	// down its side is read and dropped.
-	UnreadAtStop uint64 `json:"unread_at_stop"`
+	// echo it had for whole, and what a client sends after the server shut
+	// down its side is read and dropped; a parked client cut by the finish
+	// timeout is reset with its input unread.
+	Unread uint64 `json:"unread"`
 	// Events counts read events processed (OnTraffic calls that processed
 	// bytes, or reads on the goroutine engine).
 	Events uint64 `json:"events"`
@@ -122,7 +123,7 @@ func (c *counters) snapshot() Stats {
 		WriteBlocks:  c.writeBlocks.Load(),
 		Parked:       c.parked.Load(),
 		Undelivered:  c.undelivered.Load(),
-		UnreadAtStop: c.unread.Load(),
+		Unread:       c.unread.Load(),
 		Events:       c.events.Load(),
 		AcceptErrors: c.acceptErrs.Load(),
 	}

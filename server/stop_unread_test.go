@@ -60,8 +60,8 @@ func TestStopWithInputUnread(t *testing.T) {
 			if rerr != nil && !errors.Is(rerr, syscall.ECONNRESET) {
 				t.Errorf("the client's read ended with %v, want a reset", rerr)
 			}
-			if st := srv.Stats(); st.UnreadAtStop == 0 {
-				t.Errorf("UnreadAtStop 0 with input left unread: %+v", st)
+			if st := srv.Stats(); st.Unread == 0 {
+				t.Errorf("Unread 0 with input left unread: %+v", st)
 			}
 		})
 	}

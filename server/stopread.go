@@ -42,7 +42,7 @@ func unreadAtStop(rc syscall.RawConn, st *counters, log *slog.Logger, remote net
 	resetOnClose(rc)
 	st.unread.Add(uint64(n))
 	log.Warn("closing connection at the stop with input not read yet: reset, so that the client does not take its echo for whole",
-		"remote", addrString(remote), "unread_at_stop_bytes", n)
+		"remote", addrString(remote), "unread_bytes", n)
 	return true
 }
 
@@ -53,7 +53,7 @@ func discardedAtStop(st *counters, log *slog.Logger, remote net.Addr, n int64) {
 		return
 	}
 	st.unread.Add(uint64(n))
-	log.Warn("dropped input sent after the stop", "remote", addrString(remote), "unread_at_stop_bytes", n)
+	log.Warn("dropped input sent after the stop", "remote", addrString(remote), "unread_bytes", n)
 }
 
 // resetOnClose has the connection reset when it is closed: a close after

@@ -177,7 +177,7 @@ func runServe(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 	st := srv.Stats()
-	logger.Info("stopped", "accepted", st.Accepted, "refused", st.Refused, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "undelivered", st.Undelivered, "unread_at_stop", st.UnreadAtStop)
+	logger.Info("stopped", "accepted", st.Accepted, "refused", st.Refused, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "undelivered", st.Undelivered, "unread", st.Unread)
 	return nil
 }
 
