@@ -114,7 +114,7 @@ func runOne(ctx context.Context, cfg *Config, s Series, eng engine.Name, round i
 		from, to = run.Server.WindowFrom, run.Server.WindowFrom+lr.result.Duration
 	}
 	run.Kernel.fill(ksamples, kernelErr, from, to)
-	run.Timeline = makeTimeline(samples, run.progress)
+	run.Timeline = makeTimeline(samples, run.progress, run.IntakeEnd)
 	return run, nil
 }
 

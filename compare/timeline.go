@@ -19,6 +19,9 @@ type Timeline struct {
 	// Beside is the load beside it: a slow series' slow connections, a
 	// starve series' heavy senders.
 	Beside []ClientSecond `json:"beside,omitempty"`
+	// IntakeEnd is a starve series' IntakeEnd.At on this clock: when the
+	// heavy senders last wrote.
+	IntakeEnd time.Duration `json:"intake_end_ns,omitempty"`
 }
 
 // ServerSecond is the server over one second.
@@ -66,10 +69,24 @@ type trialProgress struct {
 // own: shorter, a rate over it would be mostly noise.
 const minSecond = 200 * time.Millisecond
 
-// makeTimeline makes a run's Timeline from the server's samples and its
-// load children's progress.
-func makeTimeline(samples []Sample, pr trialProgress) Timeline {
-	return Timeline{Server: serverSeconds(samples), Client: clientSeconds(pr.client), Beside: clientSeconds(pr.beside)}
+// makeTimeline makes a run's Timeline from the server's samples, its load
+// children's progress and, in a starve series, its intake's end.
+func makeTimeline(samples []Sample, pr trialProgress, intake *IntakeEnd) Timeline {
+	tl := Timeline{Server: serverSeconds(samples), Client: clientSeconds(pr.client), Beside: clientSeconds(pr.beside)}
+	if intake == nil {
+		return tl
+	}
+	// IntakeEnd.At is on the heavy senders' clock, from their traffic's
+	// start: where their first line of traffic says it was.
+	for _, c := range pr.beside {
+		for _, tk := range c.ticks {
+			if tk.Phase == load.PhaseRun {
+				tl.IntakeEnd = tk.At - tk.Elapsed + intake.At
+				return tl
+			}
+		}
+	}
+	return tl
 }
 
 // seconds calls f with each whole second of [from, to], cut to it, that
