@@ -98,8 +98,9 @@ func (a axis) frac(v float64) float64 {
 	return (v - a.lo) / (a.hi - a.lo)
 }
 
-// axes are the ranges of the plot's data, padded so that no point sits on
-// the frame; a linear y axis starts at zero.
+// axes are the ranges of the plot's data and rules, padded so that no
+// point sits on the top frame or a log axis' ends; a linear axis starts at
+// zero.
 func (p *svgPlot) axes() (x, y axis) {
 	x.lo, y.lo = math.Inf(1), math.Inf(1)
 	x.hi, y.hi = math.Inf(-1), math.Inf(-1)
@@ -113,19 +114,16 @@ func (p *svgPlot) axes() (x, y axis) {
 		x.lo, x.hi = min(x.lo, r.x), max(x.hi, r.x)
 	}
 	x.log, y.log = p.logX, p.logY
-	pad := func(a *axis) {
+	pad := func(a *axis, room float64) {
 		if a.log {
 			a.lo, a.hi = a.lo/1.5, a.hi*1.5
 			return
 		}
 		a.lo = min(a.lo, 0)
-		a.hi = max(a.hi*1.08, a.lo+1)
+		a.hi = max(a.hi*room, a.lo+1)
 	}
-	pad(&x)
-	pad(&y)
-	if !p.logX {
-		x.hi = max(x.hi/1.08, x.lo+1) // time axes end at the data
-	}
+	pad(&x, 1) // a time axis ends where the run did
+	pad(&y, 1.08)
 	return x, y
 }
 
