@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -19,11 +20,25 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
-// Chart sizes: one panel, and the padding around panels.
+// Chart sizes: one panel's plot, and the padding around panels. Two
+// panels a row make the chart about 9 inches wide, about as wide as a
+// README shows it, so that its text shows at about the size it was set in.
 const (
-	panelWidth  = 5.5 * vg.Inch
-	panelHeight = 4 * vg.Inch
+	panelWidth  = 4.5 * vg.Inch
+	plotHeight  = 3 * vg.Inch
 	panelPad    = 0.25 * vg.Inch
+	panelsInRow = 2
+)
+
+// chartFont is the chart's typeface: a sans serif reads better small.
+var chartFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+// Text sizes of the chart, in points.
+const (
+	titleSize  = 13
+	labelSize  = 11
+	tickSize   = 10
+	legendSize = 10
 )
 
 // engineStyle draws the first engine blue and solid with circles, the
@@ -43,7 +58,8 @@ var engineStyle = []struct {
 // marks); latency p99 (paced and slow series as marks); and the server's
 // memory per connection, RSS (pingpong as lines, idle as marks) and RSS plus
 // the kernel's socket memory (idle and slow). It leaves out a panel with
-// nothing to show. format is "png" or "svg".
+// nothing to show. Each panel's legend is under its plot, a column an
+// engine, so that it covers no point. format is "png" or "svg".
 func WriteChart(w io.Writer, rep *Report, format string) error {
 	panels, err := chartPanels(rep)
 	if err != nil {
@@ -52,7 +68,18 @@ func WriteChart(w io.Writer, rep *Report, format string) error {
 	if len(panels) == 0 {
 		return fmt.Errorf("compare: nothing to chart: no series has both a connection count and a measure")
 	}
-	width, height := vg.Length(len(panels))*panelWidth, panelHeight
+	cols := min(len(panels), panelsInRow)
+	rows := (len(panels) + cols - 1) / cols
+	var legendHeight vg.Length // the same under every plot, so that the plots of a row line up
+	for _, p := range panels {
+		for _, l := range p.legends {
+			r := l.Rectangle(draw.Canvas{})
+			legendHeight = max(legendHeight, r.Max.Y-r.Min.Y)
+		}
+	}
+	legendHeight += panelPad / 2
+	width := vg.Length(cols)*panelWidth + vg.Length(cols+1)*panelPad
+	height := vg.Length(rows)*(plotHeight+legendHeight) + vg.Length(rows+1)*panelPad
 	var c vg.CanvasWriterTo
 	switch format {
 	case "png":
@@ -63,16 +90,32 @@ func WriteChart(w io.Writer, rep *Report, format string) error {
 		return fmt.Errorf("compare: chart format %q: want png or svg", format)
 	}
 	// Each panel in its own tile, not aligned: plot.Align would push a
-	// panel's title and legend apart from its data area.
-	tiles := draw.Tiles{Rows: 1, Cols: len(panels), PadX: panelPad, PadTop: panelPad / 2, PadBottom: panelPad / 2, PadLeft: panelPad / 2, PadRight: panelPad / 2}
+	// panel's title apart from its data area.
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: panelPad, PadY: panelPad, PadTop: panelPad, PadBottom: panelPad, PadLeft: panelPad, PadRight: panelPad}
 	dc := draw.New(c)
 	for i, p := range panels {
-		p.Draw(tiles.At(dc, i, 0))
+		tile := tiles.At(dc, i%cols, i/cols)
+		p.plot.Draw(draw.Crop(tile, 0, 0, legendHeight, 0))
+		column := (tile.Max.X - tile.Min.X) / vg.Length(max(len(p.legends), 1))
+		for j, l := range p.legends {
+			area := tile
+			area.Max.Y = tile.Min.Y + legendHeight - panelPad/2
+			area.Min.X = tile.Min.X + vg.Length(j)*column
+			area.Max.X = area.Min.X + column
+			l.Draw(area)
+		}
 	}
 	if _, err := c.WriteTo(w); err != nil {
 		return fmt.Errorf("compare: writing the chart: %w", err)
 	}
 	return nil
+}
+
+// chartPanelDrawn is one panel: its plot and, under it, a legend column
+// for each engine.
+type chartPanelDrawn struct {
+	plot    *plot.Plot
+	legends []*plot.Legend
 }
 
 // chartLayer is one measure of the series of one mode in a panel: the
@@ -120,14 +163,15 @@ var chartSpecs = []chartPanel{
 var markGlyphs = []draw.GlyphDrawer{draw.BoxGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
 
 // chartPanels makes the panels that have something to show.
-func chartPanels(rep *Report) ([]*plot.Plot, error) {
+func chartPanels(rep *Report) ([]chartPanelDrawn, error) {
 	engines := rep.Settings.Engines
-	var out []*plot.Plot
+	var out []chartPanelDrawn
 	for _, sp := range chartSpecs {
 		p := plot.New()
 		p.Title.Text = sp.title
 		p.X.Label.Text = "connections"
 		p.Y.Label.Text = sp.ylabel
+		setChartText(p)
 		p.X.Scale = plot.LogScale{}
 		if sp.logY {
 			p.Y.Scale = plot.LogScale{}
@@ -136,11 +180,14 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 			p.Y.Tick.Marker = humanTicks{}
 		}
 		p.Add(plotter.NewGrid())
-		p.Legend.Top, p.Legend.Left = true, true
-		p.Legend.XOffs = vg.Points(8) // clear of the y axis
-		drawn, xs, layers := 0, map[float64]bool{}, map[int]bool{}
+		drawn, xs := 0, map[float64]bool{}
+		var legends []*plot.Legend
 		for i, e := range engines {
 			style := engineStyle[i%len(engineStyle)]
+			legend := plot.NewLegend()
+			legend.Top, legend.Left = true, true
+			legend.TextStyle.Font = font.From(chartFont, legendSize)
+			legend.Padding = vg.Points(2)
 			for li, ly := range sp.layers {
 				pts := chartPoints(rep, e, ly.mode, ly.metric, sp.logY)
 				if len(pts) == 0 {
@@ -155,7 +202,7 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 					line.Color, line.Dashes, line.Width = style.color, style.dashes, vg.Points(1.5)
 					marks.Color, marks.Shape, marks.Radius = style.color, style.glyph, vg.Points(3)
 					p.Add(line, marks)
-					p.Legend.Add(label, line, marks)
+					legend.Add(label, line, marks)
 				} else {
 					marks, err := plotter.NewScatter(pts)
 					if err != nil {
@@ -167,31 +214,38 @@ func chartPanels(rep *Report) ([]*plot.Plot, error) {
 						marks.Shape = markGlyphs[(li-2)%len(markGlyphs)]
 					}
 					p.Add(marks)
-					p.Legend.Add(label, marks)
+					legend.Add(label, marks)
 				}
 				drawn += len(pts)
-				layers[li] = true
 				for _, pt := range pts {
 					xs[pt.X] = true
 				}
 			}
+			legends = append(legends, &legend)
 		}
 		if drawn == 0 {
 			continue
 		}
 		p.X.Tick.Marker = connTicks(xs)
 		widenLogRange(&p.X.Min, &p.X.Max)
-		// Room above the data for the legend, drawn inside at the top.
 		if sp.logY {
 			widenLogRange(&p.Y.Min, &p.Y.Max)
-			p.Y.Max *= math.Pow(30, float64(len(layers)+1)/3)
 			p.Y.Tick.Marker = decadeTicks(p.Y.Min, p.Y.Max)
 		} else {
-			p.Y.Max *= 1.45
+			p.Y.Max *= 1.08
 		}
-		out = append(out, p)
+		out = append(out, chartPanelDrawn{p, legends})
 	}
 	return out, nil
+}
+
+// setChartText sets the plot's text in the chart's typeface and sizes.
+func setChartText(p *plot.Plot) {
+	p.Title.TextStyle.Font = font.From(chartFont, titleSize)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = font.From(chartFont, labelSize)
+		a.Tick.Label.Font = font.From(chartFont, tickSize)
+	}
 }
 
 // chartPoints are an engine's medians of metric in the series of mode, by
@@ -221,13 +275,21 @@ func widenLogRange(lo, hi *float64) {
 	*hi *= math.Pow(10, 0.2)
 }
 
-// connTicks labels the connection counts that were measured.
+// connTicks labels the connection counts that were measured, but for
+// one within half again of the one labelled before it, whose label would
+// run into that one's.
 func connTicks(xs map[float64]bool) plot.ConstantTicks {
 	var ticks plot.ConstantTicks
 	for x := range xs {
-		ticks = append(ticks, plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'f', -1, 64)})
+		ticks = append(ticks, plot.Tick{Value: x})
 	}
 	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
+	last := math.Inf(-1)
+	for i, t := range ticks {
+		if t.Value >= 1.5*last {
+			ticks[i].Label, last = strconv.FormatFloat(t.Value, 'f', -1, 64), t.Value
+		}
+	}
 	return ticks
 }
 

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"gonum.org/v1/plot/vg/draw"
+
 	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
@@ -33,6 +35,21 @@ func TestWriteChart(t *testing.T) {
 	}
 	if got, want := len(panels), len(chartSpecs); got != want {
 		t.Errorf("%d panels, want %d", got, want)
+	}
+	// The legends are under the plots, a column an engine, and none is
+	// inside a plot's frame, where it would cover points.
+	for _, p := range panels {
+		if r := p.plot.Legend.Rectangle(draw.Canvas{}); r.Max.Y-r.Min.Y != 0 {
+			t.Errorf("%s: a legend inside the plot", p.plot.Title.Text)
+		}
+		if len(p.legends) != 2 {
+			t.Errorf("%s: %d legend columns, want one an engine", p.plot.Title.Text, len(p.legends))
+		}
+		for _, l := range p.legends {
+			if r := l.Rectangle(draw.Canvas{}); r.Max.Y-r.Min.Y <= 0 {
+				t.Errorf("%s: an empty legend column", p.plot.Title.Text)
+			}
+		}
 	}
 	for format, magic := range map[string]string{"png": "\x89PNG", "svg": "<?xml"} {
 		var b bytes.Buffer

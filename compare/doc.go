@@ -11,6 +11,7 @@
 // quotes the median of each measure and the median of the per-round ratios.
 //
 // The package never prints by itself: Run reports progress through
-// Config.Log and returns a Report; WriteTable, WriteJSON and WriteChart
-// render it.
+// Config.Log and returns a Report; WriteTable, WriteJSON, WriteChart and
+// WriteHTML render it. Each run also keeps a Timeline, second by second,
+// read from the server's samples and the load children's progress lines.
 package compare

@@ -19,6 +19,11 @@ func TestJSONNamesUnits(t *testing.T) {
 	tr.Server.Samples = []Sample{{At: 1, RSS: 2, CPU: 3}}
 	tr.Generator = GeneratorStats{PID: 7, Samples: []Sample{{At: 1, RSS: 2, CPU: 3}}}
 	tr.Kernel.fill([]KernelSample{{At: 1, TCPSockets: 2, TCPMem: 3, Slab: 4, SlabRead: true}}, nil, 0, time.Hour)
+	tr.Timeline = Timeline{
+		Server: []ServerSecond{{At: 1, RSS: 2, CPU: 3}},
+		Client: []ClientSecond{{At: 1, Connected: 2, MessagesPerS: 3, P99: 4}},
+		Beside: []ClientSecond{{At: 1, Connected: 2, WrittenPerS: 3}},
+	}
 	rep := &Report{
 		Started:  time.Now(),
 		Elapsed:  time.Minute,
@@ -35,7 +40,7 @@ func TestJSONNamesUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	units := []string{"_ns", "_bytes", "_per_s", "_us", "_kib", "_mib", "_percent"}
-	counts := []string{"conns", "repeat", "cpus", "pid", "round", "tcp_sockets", "server_sockets"}
+	counts := []string{"conns", "repeat", "cpus", "pid", "round", "tcp_sockets", "server_sockets", "connected"}
 	var checked int
 	var walk func(path string, v any)
 	walk = func(path string, v any) {

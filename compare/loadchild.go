@@ -18,16 +18,17 @@ import (
 
 // loadRun is what one load child process gave back.
 type loadRun struct {
-	result  *load.Result
-	pid     int
-	started time.Time // when the child had started
-	samples []Sample  // the child's memory and CPU, on the server's clock
-	stderr  string
+	result   *load.Result
+	pid      int
+	started  time.Time     // when the child had started
+	samples  []Sample      // the child's memory and CPU, on the server's clock
+	progress childProgress // its progress lines, on the server's clock
+	stderr   string
 }
 
 // runLoad runs the binary's load of job, as Children.LoadArgs says, and
 // parses the Result it prints. It samples the child's CPU as it runs, every
-// period from t0 on.
+// period from t0 on, and keeps its progress lines.
 func runLoad(ctx context.Context, cfg *Config, job load.Config, t0 time.Time) (*loadRun, error) {
 	return runLoadWith(ctx, cfg, job, t0, loadHooks{})
 }
@@ -40,13 +41,15 @@ type loadHooks struct {
 	// stopped is no failure.
 	stop <-chan struct{}
 	// progress, if set, is called from one goroutine with each progress
-	// line the child prints on its standard error (job.Progress must be
-	// set for it to print them), as it prints it.
+	// line the child prints on its standard error, as it prints it.
 	progress func(load.Progress)
 }
 
 // runLoadWith is runLoad with hooks.
 func runLoadWith(ctx context.Context, cfg *Config, job load.Config, t0 time.Time, h loadHooks) (*loadRun, error) {
+	if job.Progress == nil {
+		job.Progress = func(load.Progress) {} // the child prints its lines: read below
+	}
 	args := cfg.Children.LoadArgs(job, cfg.LoadArgs)
 
 	// Bounded in time whatever the child does: its run, plus time to
@@ -60,11 +63,14 @@ func runLoadWith(ctx context.Context, cfg *Config, job load.Config, t0 time.Time
 	var stdout bytes.Buffer
 	stderr := &tail.Buffer{Size: stderrKeep}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
-	var lines *progressWriter
-	if h.progress != nil {
-		lines = &progressWriter{rest: stderr, progress: h.progress}
-		cmd.Stderr = lines
-	}
+	var ticks []progressTick // appended by the goroutine that copies stderr, read once Wait returns
+	lines := &progressWriter{rest: stderr, progress: func(p load.Progress) {
+		ticks = append(ticks, progressTick{At: time.Since(t0), Progress: p})
+		if h.progress != nil {
+			h.progress(p)
+		}
+	}}
+	cmd.Stderr = lines
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("compare: load did not start: %w", err)
 	}
@@ -84,9 +90,8 @@ func runLoadWith(ctx context.Context, cfg *Config, job load.Config, t0 time.Time
 	}
 	err := cmd.Wait()
 	close(waited)
-	if lines != nil {
-		lines.flush()
-	}
+	lines.flush()
+	lr.progress = childProgress{start: lr.started.Sub(t0), ticks: ticks}
 	lr.samples, _, _ = smp.stop()
 	lr.stderr = stderr.String()
 	if ctx.Err() != nil {

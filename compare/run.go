@@ -114,6 +114,7 @@ func runOne(ctx context.Context, cfg *Config, s Series, eng engine.Name, round i
 		from, to = run.Server.WindowFrom, run.Server.WindowFrom+lr.result.Duration
 	}
 	run.Kernel.fill(ksamples, kernelErr, from, to)
+	run.Timeline = makeTimeline(samples, run.progress, run.IntakeEnd)
 	return run, nil
 }
 
@@ -128,6 +129,7 @@ func runLoads(ctx context.Context, cfg *Config, s Series, addr string, t0 time.T
 			blr, err := runLoad(ctx, cfg, *beside, t0)
 			if blr != nil {
 				run.Beside = blr.result
+				run.progress.beside = append(run.progress.beside, blr.progress)
 			}
 			besideDone <- err
 		}()
@@ -137,6 +139,9 @@ func runLoads(ctx context.Context, cfg *Config, s Series, addr string, t0 time.T
 		if err := <-besideDone; err != nil && loadErr == nil {
 			loadErr = fmt.Errorf("the slow connections' load: %w", err)
 		}
+	}
+	if lr != nil {
+		run.progress.client = append(run.progress.client, lr.progress)
 	}
 	return lr, loadErr
 }

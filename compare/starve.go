@@ -122,6 +122,10 @@ func runStarve(ctx context.Context, cfg *Config, s Series, addr string, t0 time.
 		<-heavyDone
 		if heavy != nil {
 			run.Beside = heavy.result
+			run.progress.beside = append(run.progress.beside, heavy.progress)
+		}
+		if lr != nil {
+			run.progress.client = append(run.progress.client, lr.progress)
 		}
 		if err == nil && heavyErr != nil {
 			err = fmt.Errorf("the heavy senders' load: %w", heavyErr)
@@ -156,6 +160,7 @@ func runStarve(ctx context.Context, cfg *Config, s Series, addr string, t0 time.
 	<-intakeDone
 	if intake != nil {
 		run.Intake = intake.result
+		run.progress.client = append(run.progress.client, intake.progress)
 	}
 	run.IntakeEnd = end
 	switch {

@@ -15,44 +15,56 @@ import (
 
 // WriteTable writes the report's summary as one side-by-side table:
 // series and measure, each engine's median, and the median ratio of the
-// first engine to the second. A line above it says how it was measured.
+// first engine to the second. A line above it says how it was measured,
+// and notes below it what the figures need said.
 func WriteTable(w io.Writer, rep *Report) error {
-	st := rep.Settings
-	a, b := st.Engines[0], st.Engines[1]
 	if _, err := fmt.Fprintln(w, caption(rep)); err != nil {
 		return err
 	}
+	rows, notes := tableRows(rep)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "series\tmeasure\t%s\t%s\t%s/%s\n", a, b, a, b)
-	bound := false
-	for _, s := range rep.Summary {
-		name := s.Series.Name()
-		for _, row := range s.Rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, row.Label, cell(row, a), cell(row, b), ratioCell(row.Ratio))
-			name = ""
-		}
-		if s.GeneratorBound != nil {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\n", name, "generator-bound", boundCell(s.GeneratorBound, a), boundCell(s.GeneratorBound, b))
-			bound = bound || s.GeneratorBound[a] || s.GeneratorBound[b]
-		}
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if bound {
-		if _, err := fmt.Fprintf(w, "generator-bound: the generator spent at least %.0f%% of the server's CPU per message; there the figures measure the generator in good part.\n", 100*GeneratorBoundShare); err != nil {
+	for _, n := range notes {
+		if _, err := fmt.Fprintln(w, n); err != nil {
 			return err
 		}
 	}
-	for _, t := range rep.Trials {
-		if e := t.IntakeEnd; e != nil && e.WroteAgain > 0 {
-			if _, err := fmt.Fprintf(w, "%s on %s, round %d: the heavy senders wrote again at %.1fs, after their intake was seen over at %.1fs (a pause of over %v, the kernel's retransmission back-off under TCP memory pressure most likely): its after phase overlaps the intake.\n",
-				t.Series, t.Engine, t.Round, e.WroteAgain.Seconds(), e.Seen.Seconds(), rep.Settings.StarveStall); err != nil {
-				return err
-			}
+	return nil
+}
+
+// tableRows are the table's lines, a cell a column (a header, then a line
+// for each measure of each series, the series named on its first), and the
+// notes under it: what the text table and the HTML report both show.
+func tableRows(rep *Report) (rows [][]string, notes []string) {
+	a, b := rep.Settings.Engines[0], rep.Settings.Engines[1]
+	rows = append(rows, []string{"series", "measure", string(a), string(b), fmt.Sprintf("%s/%s", a, b)})
+	bound := false
+	for _, s := range rep.Summary {
+		name := s.Series.Name()
+		for _, row := range s.Rows {
+			rows = append(rows, []string{name, row.Label, cell(row, a), cell(row, b), ratioCell(row.Ratio)})
+			name = ""
+		}
+		if s.GeneratorBound != nil {
+			rows = append(rows, []string{name, "generator-bound", boundCell(s.GeneratorBound, a), boundCell(s.GeneratorBound, b), "-"})
+			bound = bound || s.GeneratorBound[a] || s.GeneratorBound[b]
 		}
 	}
-	return nil
+	if bound {
+		notes = append(notes, fmt.Sprintf("generator-bound: the generator spent at least %.0f%% of the server's CPU per message; there the figures measure the generator in good part.", 100*GeneratorBoundShare))
+	}
+	for _, t := range rep.Trials {
+		if e := t.IntakeEnd; e != nil && e.WroteAgain > 0 {
+			notes = append(notes, fmt.Sprintf("%s on %s, round %d: the heavy senders wrote again at %.1fs, after their intake was seen over at %.1fs (a pause of over %v, the kernel's retransmission back-off under TCP memory pressure most likely): its after phase overlaps the intake.",
+				t.Series, t.Engine, t.Round, e.WroteAgain.Seconds(), e.Seen.Seconds(), rep.Settings.StarveStall))
+		}
+	}
+	return rows, notes
 }
 
 // boundCell says whether the series was generator-bound on engine.

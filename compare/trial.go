@@ -27,6 +27,10 @@ type Trial struct {
 	Generator GeneratorStats `json:"generator"`
 	// Kernel is the kernel's socket memory during the run.
 	Kernel KernelStats `json:"kernel"`
+	// Timeline is the run second by second.
+	Timeline Timeline `json:"timeline"`
+	// progress is what the load children said as they ran, for Timeline.
+	progress trialProgress
 	// Error says why the run did not measure what it should: the load
 	// failed, or the server died during it. Empty for a good run.
 	Error string `json:"error,omitempty"`

@@ -94,8 +94,9 @@ func (l *ledger) received(r *runState, b []byte, at int64, t *tally) (int, bool)
 	l.since = at
 	measuring := r.measuring(at)
 	for l.batches.n > 0 && l.batches.oldest().end <= l.recv {
+		w := l.batches.oldest()
+		t.recent.add(time.Duration(at - w.intended))
 		if measuring {
-			w := l.batches.oldest()
 			record(t.hist, time.Duration(at-w.intended))
 			record(t.histSent, time.Duration(at-w.at))
 		}

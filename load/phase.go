@@ -18,6 +18,12 @@ type Progress struct {
 	// SlowComplete is the connections of a Slow run that have written all
 	// of Config.SlowBytes.
 	SlowComplete int `json:"slow_complete_conns,omitempty"`
+	// RecentP99 is the latency p99, in microseconds, of the messages that
+	// completed over the last second, warm-up included: from the intended
+	// send time, as Result.Latency, but to within an eighth (the top of
+	// its bucket). 0 if none completed. A run split over workers reports
+	// the highest of theirs, which is at least the p99 of them all.
+	RecentP99 float64 `json:"recent_p99_us,omitempty"`
 }
 
 // Phase is a stage of a run.

@@ -39,15 +39,18 @@ type progress struct {
 
 func startProgress(cfg *Config, r *runState, d *dialer, g generator) *progress {
 	p := &progress{ph: PhaseConnect, at: time.Now()}
+	var recent recentLatency // the reporting goroutine's alone
 	p.stop = reportProgress(cfg, func() (Progress, bool) {
 		p.mu.Lock()
 		pr := Progress{Phase: p.ph, Conns: cfg.Conns, Elapsed: time.Since(p.at), Total: p.long}
 		p.mu.Unlock()
 		pr.Connected, pr.Failed = int(d.connected.Load()), int(d.failed.Load())
 		if r.phase.Load() > phaseConnect {
-			for _, t := range g.tallies() {
+			ts := g.tallies()
+			for _, t := range ts {
 				pr.Messages += t.messagesSeen.Load()
 			}
+			pr.RecentP99 = recent.p99(ts)
 		}
 		if sg, ok := g.(*slowGenerator); ok {
 			pr.SlowWritten, pr.SlowComplete = sg.progress()

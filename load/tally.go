@@ -9,7 +9,7 @@ import (
 // tally is what one event loop, or one tallyShard of the goroutine
 // generator's connections, measured. Its plain fields belong to one
 // goroutine at a time (an event loop, or whoever holds the tallyShard's
-// lock); messagesSeen is read by the progress reporter.
+// lock); messagesSeen and recent are read by the progress reporter.
 type tally struct {
 	hist          *hdr.Histogram // from the intended send time
 	histSent      *hdr.Histogram // from the actual send
@@ -19,7 +19,10 @@ type tally struct {
 	// messagesSeen counts every completed message, warm-up included, for
 	// progress.
 	messagesSeen atomic.Uint64
-	_            [64]byte // keep neighbouring tallies off this cache line
+	// recent counts every latency, warm-up included, for progress's
+	// RecentP99, which takes them.
+	recent latencyCounts
+	_      [64]byte // keep neighbouring tallies off this cache line
 }
 
 func newTally() *tally { return &tally{hist: newHistogram(), histSent: newHistogram()} }

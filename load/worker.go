@@ -46,9 +46,10 @@ type workerProgress struct {
 	Messages  uint64        `json:"messages"`
 	Elapsed   time.Duration `json:"elapsed_ns"`
 	Total     time.Duration `json:"total_ns"`
-	// SlowWritten and SlowComplete are Progress's.
-	SlowWritten  uint64 `json:"slow_written_bytes,omitempty"`
-	SlowComplete int    `json:"slow_complete_conns,omitempty"`
+	// SlowWritten, SlowComplete and RecentP99 are Progress's.
+	SlowWritten  uint64  `json:"slow_written_bytes,omitempty"`
+	SlowComplete int     `json:"slow_complete_conns,omitempty"`
+	RecentP99    float64 `json:"recent_p99_us,omitempty"`
 }
 
 const (
@@ -84,7 +85,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		return enc.Encode(m)
 	}
 	cfg.Progress = func(p Progress) {
-		_ = send(workerMsg{Progress: &workerProgress{p.Phase, p.Connected, p.Failed, p.Messages, p.Elapsed, p.Total, p.SlowWritten, p.SlowComplete}})
+		_ = send(workerMsg{Progress: &workerProgress{p.Phase, p.Connected, p.Failed, p.Messages, p.Elapsed, p.Total, p.SlowWritten, p.SlowComplete, p.RecentP99}})
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -309,6 +310,7 @@ func startWorkerProgress(cfg Config, ws []*worker) func() {
 			p.Messages += wp.Messages
 			p.SlowWritten += wp.SlowWritten
 			p.SlowComplete += wp.SlowComplete
+			p.RecentP99 = max(p.RecentP99, wp.RecentP99)
 		}
 		return p, p.Phase != ""
 	})

@@ -3,6 +3,7 @@ package load
 import (
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
@@ -25,10 +26,12 @@ func TestWorkerProcesses(t *testing.T) {
 			cfg.SourceAddrs = LoopbackSourceAddrs(2) // and spread over two source addresses
 			cfg.WorkerCommand = func() *exec.Cmd { return exec.Command(bin, "load", "--worker") }
 			var phases []Phase
+			var p99 float64 // the workers' RecentP99, relayed
 			cfg.Progress = func(p Progress) {
 				if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
 					phases = append(phases, p.Phase)
 				}
+				p99 = max(p99, p.RecentP99)
 			}
 			res := mustRun(t, cfg)
 			if res.Workers != 2 || res.Conns != 7 || res.Connected != 7 {
@@ -43,6 +46,9 @@ func TestWorkerProcesses(t *testing.T) {
 			}
 			if got, want := uint64(h.TotalCount()), res.Messages; got != want {
 				t.Errorf("merged latencies %d, want one per message of both workers, %d", got, want)
+			}
+			if slices.Contains(phases, PhaseRun) && p99 <= 0 {
+				t.Errorf("progress in phases %v carried no recent p99 from the workers", phases)
 			}
 			if len(res.SourceAddrs) != 2 {
 				t.Errorf("SourceAddrs = %v", res.SourceAddrs)

@@ -60,7 +60,10 @@ idle-10000.
 
 --pin runs the server under taskset -c --server-cpus and the generator
 under taskset -c --load-cpus. --out DIR writes results.json (every run,
-its samples and load result), table.txt, chart.png and chart.svg.
+its samples, its timeline second by second and its load result),
+table.txt, chart.png, chart.svg, and report.html: one page that needs
+nothing else to be viewed, with the table, the chart and each series'
+timeline for both engines (messages/s, p99, server RSS and CPU).
 The exit code is 2 for bad input, 1 if a server did not start or a run
 failed (the table is still printed), 130 if interrupted; every child is
 stopped either way.`,
@@ -80,7 +83,7 @@ stopped either way.`,
 			&cli.StringFlag{Name: "server-args", Usage: "more flags for every serve, space-separated (e.g. \"--loops 2\")", EnvVars: env("COMPARE_SERVER_ARGS")},
 			&cli.StringFlag{Name: "load-args", Usage: "more flags for every load, space-separated (e.g. \"--generator goroutine\")", EnvVars: env("COMPARE_LOAD_ARGS")},
 			&cli.BoolFlag{Name: "json", Usage: "print every raw result as JSON instead of the table", EnvVars: env("COMPARE_JSON")},
-			&cli.StringFlag{Name: "out", Usage: "write results.json, table.txt, chart.png and chart.svg into this directory", EnvVars: env("COMPARE_OUT")},
+			&cli.StringFlag{Name: "out", Usage: "write results.json, table.txt, chart.png, chart.svg and report.html into this directory", EnvVars: env("COMPARE_OUT")},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress line per run on stderr", EnvVars: env("COMPARE_QUIET")},
 		},
 		Action: runCompare,
@@ -217,6 +220,7 @@ func writeCompareOut(dir string, rep *compare.Report) error {
 		{"table.txt", func(b *bytes.Buffer) error { return compare.WriteTable(b, rep) }},
 		{"chart.png", func(b *bytes.Buffer) error { return compare.WriteChart(b, rep, "png") }},
 		{"chart.svg", func(b *bytes.Buffer) error { return compare.WriteChart(b, rep, "svg") }},
+		{"report.html", func(b *bytes.Buffer) error { return compare.WriteHTML(b, rep) }},
 	}
 	var errs []error
 	for _, f := range files {
