@@ -182,6 +182,9 @@ func TestReadme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(blocks) == 0 || blocks[0].lang != "sh" {
+		t.Fatal("the README must open with its two commands, in an sh block")
+	}
 	bin := plainBinary(t)
 	for i, b := range blocks {
 		if b.lang == "text" {
