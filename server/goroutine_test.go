@@ -462,6 +462,7 @@ func idleStackChild(t *testing.T) {
 			t.Cleanup(func() {
 				cancel()
 				srv.Wait()
+				accounted(t, srv.Stats())
 			})
 			got := stackPerConn(t, srv.Addr().String())
 			fmt.Printf("%s: stack a connection %d B, bare goroutine echo %d B\n", tc.name, got, bare)

@@ -29,7 +29,25 @@ func startServer(t *testing.T, e engine.Name, cfg Config) (*Server, context.Canc
 	if drain == 0 {
 		drain = DefaultDrainTimeout
 	}
-	return testkit.Start(t, drain+5*time.Second, func(ctx context.Context) (*Server, error) { return Start(ctx, cfg) })
+	var srv *Server
+	// Registered first, so that it runs last, after the stop.
+	t.Cleanup(func() {
+		if srv != nil && srv.stopped() {
+			accounted(t, srv.Stats())
+		}
+	})
+	srv, cancel := testkit.Start(t, drain+5*time.Second, func(ctx context.Context) (*Server, error) { return Start(ctx, cfg) })
+	return srv, cancel
+}
+
+// stopped reports whether srv's Wait has returned.
+func (srv *Server) stopped() bool {
+	select {
+	case <-srv.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // dial connects to srv and closes the connection when the test ends, before
@@ -57,6 +75,16 @@ func waitStats(t *testing.T, srv *Server, what string, cond func(Stats) bool) St
 func settled(t *testing.T, srv *Server) Stats {
 	t.Helper()
 	st := waitStats(t, srv, "every connection to finish", func(s Stats) bool { return s.Open == 0 })
+	accounted(t, st)
+	return st
+}
+
+// accounted checks that st, with no connection open, adds up: each
+// admitted connection closed once, nothing still held, and every byte read
+// either written back or counted undelivered. startServer checks it once
+// more after every test's stop.
+func accounted(t *testing.T, st Stats) {
+	t.Helper()
 	var closed uint64
 	for _, n := range st.Closed {
 		closed += n
@@ -67,8 +95,10 @@ func settled(t *testing.T, srv *Server) Stats {
 	if st.Buffered != 0 {
 		t.Errorf("Buffered = %d with no connection open", st.Buffered)
 	}
+	if st.Memory != 0 {
+		t.Errorf("Memory = %d with no connection open", st.Memory)
+	}
 	if st.BytesIn != st.BytesOut+st.Undelivered {
 		t.Errorf("BytesIn %d != BytesOut %d + Undelivered %d", st.BytesIn, st.BytesOut, st.Undelivered)
 	}
-	return st
 }
