@@ -387,9 +387,8 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 	if buf, _ := c.Next(-1); len(buf) > 0 {
 		// OnTraffic takes everything gnet reads, so this is only a guard.
 		e.process(gc, buf)
-		if err := e.hold(gc, buf); err != nil {
-			e.lost(gc, int64(len(buf)), "cannot hold the last input", err)
-		}
+		_ = e.hold(gc, buf) // what it cannot hold, it counts
+
 	}
 	e.held(gc)
 	held := int64(gc.out.n)

@@ -19,8 +19,9 @@ type outChain struct {
 // maxIov bounds one writev: 64 chunks, 1 MiB.
 const maxIov = 64
 
-// add appends p, taking chunks from the pool and counting them in mem.
-func (ch *outChain) add(p []byte, mem *atomic.Int64) error {
+// add appends p, taking chunks from the pool and counting them in mem. It
+// returns how much of p it could not hold (none unless err is set).
+func (ch *outChain) add(p []byte, mem *atomic.Int64) (int, error) {
 	for len(p) > 0 {
 		if k := len(ch.bufs); k > 0 {
 			last := ch.bufs[k-1]
@@ -34,12 +35,12 @@ func (ch *outChain) add(p []byte, mem *atomic.Int64) error {
 		}
 		c, err := chunks.get()
 		if err != nil {
-			return err
+			return len(p), err
 		}
 		mem.Add(chunkSize)
 		ch.bufs = append(ch.bufs, c[:0])
 	}
-	return nil
+	return 0, nil
 }
 
 // iov is the held output as writev wants it, at most maxIov pieces, in

@@ -42,7 +42,7 @@ func TestChainWriteOffered(t *testing.T) {
 	for i := range held {
 		held[i] = byte(i % 251)
 	}
-	if err := ch.add(held, &mem); err != nil {
+	if _, err := ch.add(held, &mem); err != nil {
 		t.Fatal(err)
 	}
 	const sent = 100

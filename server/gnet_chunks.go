@@ -27,6 +27,14 @@ const (
 // can outlive its mapping whatever a server does.
 var chunks chunkPool
 
+// mapSlab maps a slab of chunks: mapChunkSlab, but for a test that refuses
+// it.
+var mapSlab = mapChunkSlab
+
+func mapChunkSlab() ([]byte, error) {
+	return unix.Mmap(-1, 0, slabSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+}
+
 // chunkPool hands out chunks; each server counts what its connections hold
 // (Stats.Memory).
 type chunkPool struct {
@@ -49,7 +57,7 @@ func (p *chunkPool) get() ([]byte, error) {
 		c = p.cold[len(p.cold)-1]
 		p.cold = p.cold[:len(p.cold)-1]
 	default:
-		slab, err := unix.Mmap(-1, 0, slabSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+		slab, err := mapSlab()
 		if err != nil {
 			return nil, fmt.Errorf("map buffer memory: %w", err)
 		}

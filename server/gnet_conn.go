@@ -154,7 +154,11 @@ func oobSlack(network string) int {
 
 // hold keeps p in gc.out.
 func (e *gnetEngine) hold(gc *gconn, p []byte) error {
-	if err := gc.out.add(p, &e.st.memory); err != nil {
+	unheld, err := gc.out.add(p, &e.st.memory)
+	if err != nil {
+		// What is held goes out or is counted with the connection; the
+		// rest is lost here.
+		e.lost(gc, int64(unheld), "cannot hold output", err)
 		return fmt.Errorf("hold output: %w", err)
 	}
 	return nil
