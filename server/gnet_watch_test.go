@@ -11,12 +11,20 @@ import (
 
 // TestWriteWatch: the writability watcher reports an armed socket that was
 // full once its peer has read, and again when armed again; stop makes wait
-// return errWatchStopped.
+// return errWatchStopped, and again after. The platform's watcher, and
+// the portable poll(2) one that NetBSD and OpenBSD use.
 func TestWriteWatch(t *testing.T) {
-	w, err := newWriteWatch()
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Run("platform", func(t *testing.T) {
+		w, err := newWriteWatch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		testWriteWatch(t, w)
+	})
+	t.Run("poll", func(t *testing.T) { testWriteWatch(t, newPollWatch()) })
+}
+
+func testWriteWatch(t *testing.T, w writeWatch) {
 	defer w.close()
 	fds := socketPair(t)
 	// Fill fds[0] until it takes no more.
@@ -85,5 +93,8 @@ func TestWriteWatch(t *testing.T) {
 		}
 	case <-time.After(stallTimeout):
 		t.Fatal("stop did not end the wait")
+	}
+	if _, err := w.wait(nil); err != errWatchStopped {
+		t.Fatalf("a second wait after stop: %v, want errWatchStopped", err)
 	}
 }

@@ -1,5 +1,3 @@
-//go:build !linux
-
 package server
 
 import (
@@ -10,10 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pollWatch is the portable writeWatch: poll(2) over the armed descriptors,
-// 10 ms at a time so that newly armed ones join. A blocked connection costs
-// no syscall of its own; the wait costs one poll call per 10 ms while any
-// connection is blocked. (Linux has epollWatch.)
+// pollWatch is the portable writeWatch, for the BSDs without EVFILT_USER:
+// poll(2) over the armed descriptors, 10 ms at a time so that newly armed
+// ones join, so its cost grows with the blocked connections. (Linux has
+// epollWatch, darwin, FreeBSD and DragonFly kqueueWatch.)
 type pollWatch struct {
 	mu      sync.Mutex
 	armed   map[int]struct{}
@@ -24,8 +22,8 @@ type pollWatch struct {
 
 const pollWatchStep = 10 // milliseconds
 
-func newWriteWatch() (writeWatch, error) {
-	return &pollWatch{armed: make(map[int]struct{}), kick: make(chan struct{}, 1)}, nil
+func newPollWatch() *pollWatch {
+	return &pollWatch{armed: make(map[int]struct{}), kick: make(chan struct{}, 1)}
 }
 
 func (w *pollWatch) arm(fd int, _ bool) error {

@@ -1,0 +1,5 @@
+//go:build netbsd || openbsd
+
+package server
+
+func newWriteWatch() (writeWatch, error) { return newPollWatch(), nil }
