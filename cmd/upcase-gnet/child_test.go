@@ -90,6 +90,13 @@ func startServeWith(t testing.TB, o serveOptions, args ...string) *serveChild {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		select {
+		case <-p.done:
+			// Stopped by the test: its last line must add up.
+			accountedAtStop(t, p.stderr.String())
+			return
+		default:
+		}
 		_ = cmd.Process.Signal(syscall.SIGCONT)
 		_ = cmd.Process.Kill()
 		<-p.done

@@ -87,6 +87,16 @@ func testStopWhileStreaming(t *testing.T, bin, engine string) {
 // Stats.
 var stoppedLine = regexp.MustCompile(`msg=stopped .*bytes_in=(\d+) bytes_out=(\d+) undelivered=(\d+)`)
 
+// accountedAtStop checks that serve's stopped line in log, if it has one,
+// adds up: every byte read written back or counted undelivered. Every
+// serve child a test stops is checked so when the test ends.
+func accountedAtStop(t testing.TB, log string) {
+	t.Helper()
+	if n := lastMatch(log, stoppedLine); n != nil && n[1] != n[2]+n[3] {
+		t.Errorf("serve stopped having read %d, written %d, undelivered %d: want read = written + undelivered", n[1], n[2], n[3])
+	}
+}
+
 // lastMatch parses the numbers of the last line of log matching re.
 func lastMatch(log string, re *regexp.Regexp) []int64 {
 	all := re.FindAllStringSubmatch(log, -1)
