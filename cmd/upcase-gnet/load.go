@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,11 +67,11 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object", EnvVars: env("JSON")},
 			&cli.BoolFlag{Name: "allow-errors", Usage: "exit 0 even if connections failed or replies were wrong", EnvVars: env("ALLOW_ERRORS")},
 			&cli.StringFlag{Name: "generator", Value: string(load.DefaultGenerator), Usage: "gnet (event loops) or goroutine (one per connection)", EnvVars: env("GENERATOR")},
-			&cli.IntFlag{Name: "workers", Usage: "generator processes, at most 64 (load.MaxWorkers; 0 = as many as the open-file limit needs)", EnvVars: env("WORKERS")},
+			&cli.IntFlag{Name: "workers", Usage: fmt.Sprintf("generator processes, at most %d (0 = as many as the open-file limit needs)", load.MaxWorkers), EnvVars: env("WORKERS")},
 			&cli.StringFlag{Name: "source-addrs", Value: "0", Usage: "source addresses: a count N for 127.0.0.1..N, or a comma-separated list (0 = automatic)", EnvVars: env("SOURCE_ADDRS")},
 			&cli.StringFlag{Name: "shard", Usage: "run shard I of N (I from 0) of the test: its share of --conns and --connect-rate (default: from JOB_COMPLETION_INDEX and " + load.EnvShardCount + ")", EnvVars: env("SHARD")},
 			&cli.StringFlag{Name: "start-at", Usage: "start the measured window at this wall-clock time, RFC 3339 (2026-11-29T15:00:00Z), after dialing and --warmup", EnvVars: env("START_AT")},
-			&cli.BoolFlag{Name: "progress-json", Usage: "print the run's progress on stderr, one JSON object a line (load.Progress) about five times a second, instead of a progress bar", EnvVars: env("PROGRESS_JSON")},
+			&cli.BoolFlag{Name: "progress-json", Usage: "print the run's progress on stderr, one JSON object a line (phase, connections, messages, elapsed) about five times a second, instead of a progress bar", EnvVars: env("PROGRESS_JSON")},
 			&cli.BoolFlag{Name: "worker", Hidden: true, Usage: "run as a worker process of another load: job on stdin, result on stdout"},
 		},
 		Action: runLoad,
@@ -116,7 +117,14 @@ func runLoad(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 	if n, f := res.ErrorCount(), res.FailedDials(); (n > 0 || f > 0) && !c.Bool("allow-errors") {
-		return cli.Exit(fmt.Sprintf("load: %d errors, %d failed connections (--allow-errors to accept them)", n, f), 1)
+		var what []string
+		if n > 0 {
+			what = append(what, fmt.Sprintf("%d errors", n))
+		}
+		if f > 0 {
+			what = append(what, fmt.Sprintf("%d failed connections", f))
+		}
+		return cli.Exit(fmt.Sprintf("load: %s (--allow-errors to accept them)", strings.Join(what, " and ")), 1)
 	}
 	if ctx.Err() != nil {
 		return cli.Exit("load: interrupted", 130)

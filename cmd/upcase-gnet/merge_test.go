@@ -308,7 +308,7 @@ func TestMergeDisjoint(t *testing.T) {
 	if code != 1 {
 		t.Errorf("merge of runs one after the other: exit %d, want 1", code)
 	}
-	oneLine(t, stderr, "load: merge: "+files[0]+":1 measured ")
+	oneLine(t, stderr, "upcase-gnet: merge: "+files[0]+":1 measured ")
 	for _, want := range []string{" and " + files[1] + ":1 measured ", "the windows do not overlap", "--allow-disjoint"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("merge's error %q does not say %q", stderr, want)
