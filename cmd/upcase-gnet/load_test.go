@@ -122,6 +122,13 @@ func TestLoadFailureExit(t *testing.T) {
 	if _, code = loadJSON(t, nil, append(args, "--allow-errors")...); code != 0 {
 		t.Errorf("with --allow-errors: exit %d, want 0", code)
 	}
+	// The table counts refused connections as errors, as the exit code
+	// does, and the error line names only what happened.
+	stdout, stderr, code := run(t, nil, append([]string{"load"}, args...)...)
+	if code != 1 || !strings.Contains(stdout, "Errors           failed connections: refused 3") {
+		t.Errorf("exit %d, want 1; report:\n%s", code, stdout)
+	}
+	oneLine(t, stderr, "load: 3 failed connections (--allow-errors to accept them)")
 }
 
 // TestLoadWorkers splits a small run over two worker processes.
