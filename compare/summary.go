@@ -164,7 +164,7 @@ func measure(r *Trial) map[string]value {
 	}
 	if b := r.Beside; b != nil && b.Slow != nil && b.Connected > 0 {
 		m[keySlowTaken] = value{v: float64(b.Slow.TakenBytes) / float64(b.Connected) / (1 << 10), ok: true}
-		m[keySlowLast] = value{v: b.Slow.LastWrite.Seconds(), ok: true}
+		m[keySlowLast] = value{v: b.Slow.LastTaken.Seconds(), ok: true}
 	}
 	if st := r.Server; st.Sampled {
 		m[keyRSS] = value{v: float64(st.PeakRSS) / (1 << 20), ok: true}

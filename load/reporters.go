@@ -60,8 +60,8 @@ func NewTextReporter(r *Result) Reporter {
 			row("Throughput", "out %.2f MB/s (warm-up included)", r.MBPerSOut)
 		}
 		if sl := r.Slow; sl != nil {
-			row("Slow", "%d of %d connections sent all %d B; the server took %d B of %d B written, the last at %s",
-				sl.Complete, r.Connected, sl.SendBytes, sl.TakenBytes, sl.WrittenBytes, round(sl.LastWrite))
+			row("Slow", "%d of %d connections sent all %d B; the server took %d B of %d B written, the last of them by %s (read every %s)",
+				sl.Complete, r.Connected, sl.SendBytes, sl.TakenBytes, sl.WrittenBytes, round(sl.LastTaken), sl.TakenEvery)
 		}
 		row("Errors", "%s", errorsText(r))
 		row("Generator CPU", "%s  (%.2f µs/message)", round(r.GeneratorCPU), r.GeneratorCPUPerMsg)
