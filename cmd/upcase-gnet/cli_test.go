@@ -47,6 +47,11 @@ func TestServeAndClient(t *testing.T) {
 			if err := srv.stop(t, 10*time.Second); err != nil {
 				t.Errorf("serve exit after SIGTERM: %v, want 0; stderr %s", err, srv.stderr)
 			}
+			// Written to pipes, not terminals: no line is rewritten with
+			// "\r", which would run the two commands' lines together.
+			if strings.Contains(out, "\r") || strings.Contains(srv.stdout.String(), "\r") {
+				t.Errorf("a carriage return off a terminal: client %q, serve %q", out, srv.stdout.String())
+			}
 			for _, want := range []string{"Processing up to 1024 bytes at a time from 127.0.0.1:", "65536 bytes processed so far", "Completed processing"} {
 				if !strings.Contains(srv.stdout.String(), want) {
 					t.Errorf("serve output lacks %q:\n%s", want, srv.stdout)
