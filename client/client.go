@@ -96,6 +96,8 @@ type runner struct {
 	// both sides' deadlines are armed from it, so that in duplex mode one
 	// side's progress keeps the other from reporting a stall.
 	lastMove atomic.Int64
+	// lastPrint is when, since start, a progress line was last written.
+	lastPrint atomic.Int64
 	// closedWrite is set once the sending side has been shut down.
 	closedWrite atomic.Bool
 
@@ -204,17 +206,35 @@ func (r *runner) summary() {
 		r.sent.Load(), r.received.Load(), time.Since(r.start).Round(time.Millisecond)))
 }
 
-// progressLine is the current "\r  N bytes sent" line: in duplex mode it
-// shows both directions, since both move at once.
+// progressLine is the current "\r  N bytes sent" line, or with
+// Config.Plain a line of its own: in duplex mode it shows both directions,
+// since both move at once.
 func (r *runner) progressLine(receiving bool) string {
+	var s string
 	switch {
 	case r.cfg.Duplex:
-		return fmt.Sprintf("\r  %d bytes sent, %d bytes received", r.sent.Load(), r.received.Load())
+		s = fmt.Sprintf("  %d bytes sent, %d bytes received", r.sent.Load(), r.received.Load())
 	case receiving:
-		return fmt.Sprintf("\r  %d bytes received", r.received.Load())
+		s = fmt.Sprintf("  %d bytes received", r.received.Load())
 	default:
-		return fmt.Sprintf("\r  %d bytes sent", r.sent.Load())
+		s = fmt.Sprintf("  %d bytes sent", r.sent.Load())
 	}
+	if r.cfg.Plain {
+		return s + "\n"
+	}
+	return "\r" + s
+}
+
+// due reports whether a progress line is due at now (since start), and if
+// so claims it: the two sides of a duplex run, which print the same line,
+// keep one pace.
+func (r *runner) due(now time.Duration) bool {
+	every := progressEvery
+	if r.cfg.Plain {
+		every = PlainEvery
+	}
+	last := r.lastPrint.Load()
+	return now-time.Duration(last) >= every && r.lastPrint.CompareAndSwap(last, int64(now))
 }
 
 // send writes cfg.Bytes of the message pattern and shuts down the sending
@@ -230,15 +250,13 @@ func (r *runner) send() bool {
 	// still starts at the right byte of the pattern.
 	pattern := repeat(codec.Message, size+int64(codec.ChunkSize))
 	r.conn.SetWriteDeadline(r.deadline())
-	lastPrint := time.Duration(0)
 	for sent := int64(0); sent < total; {
 		n := min(size, total-sent)
 		phase := sent % int64(codec.ChunkSize)
 		w, err := r.conn.Write(pattern[phase : phase+n])
 		if w > 0 {
 			sent = r.sent.Add(int64(w))
-			if now := r.moved(); now-lastPrint >= progressEvery {
-				lastPrint = now
+			if r.due(r.moved()) {
 				r.progress.print(r.progressLine(false))
 			}
 		}
@@ -283,7 +301,6 @@ func (r *runner) receive() bool {
 	want := repeat(codec.Uppered, readSize+int64(codec.ChunkSize))
 	buf := make([]byte, readSize)
 	r.conn.SetReadDeadline(r.deadline())
-	lastPrint := time.Duration(0)
 	for {
 		n, err := r.conn.Read(buf)
 		if n > 0 {
@@ -301,8 +318,7 @@ func (r *runner) receive() bool {
 			}
 			r.noteFirst(buf[:n])
 			r.received.Add(int64(n))
-			if now := r.moved(); now-lastPrint >= progressEvery {
-				lastPrint = now
+			if r.due(r.moved()) {
 				r.progress.print(r.progressLine(true))
 			}
 		}

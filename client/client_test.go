@@ -51,6 +51,26 @@ func TestSequential16Bytes(t *testing.T) {
 	}
 }
 
+// TestPlainProgress: with Plain, for an output that is not a terminal,
+// the same text with every progress line a line of its own, no "\r".
+func TestPlainProgress(t *testing.T) {
+	t.Parallel()
+	addr := startServer(t, "tcp", "127.0.0.1:0")
+	var out bytes.Buffer
+	if _, err := client.Run(context.Background(), client.Config{Address: addr.String(), Bytes: 16, Output: &out, Plain: true}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	wantText := "Sending 16 bytes of data, in chunks of 16 bytes\n" +
+		"  16 bytes sent\n" +
+		"Receiving all the data the server sends back\n" +
+		"  The first data received says 'CAPITALIZE THIS!'\n" +
+		"  16 bytes received\n" +
+		"Sent 16 bytes and received 16 bytes back, all uppercase, in "
+	if got := out.String(); !strings.HasPrefix(got, wantText) || strings.Contains(got, "\r") {
+		t.Errorf("output:\n%q\nwant it to start with\n%q, and no \\r", got, wantText)
+	}
+}
+
 func TestRoundTrips(t *testing.T) {
 	t.Parallel()
 	tcp := startServer(t, "tcp", "127.0.0.1:0")

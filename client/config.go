@@ -42,7 +42,14 @@ type Config struct {
 	ChunkSize int
 	// Output receives the original's progress text; nil discards it.
 	Output io.Writer
+	// Plain writes the progress as whole lines, at most one every
+	// PlainEvery, where the original rewrites one line with "\r": for an
+	// Output that is not a terminal, where "\r" lines run together.
+	Plain bool
 }
+
+// PlainEvery is how often a Plain progress line is written.
+const PlainEvery = 3 * time.Second
 
 // invalid returns a *config.Error for field, named name in its message.
 func invalid(field, name, format string, args ...any) error {

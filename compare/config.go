@@ -108,6 +108,10 @@ type Config struct {
 	StartTimeout, StopTimeout, LoadSlack time.Duration
 	// Log, if set, gets one line per run as the comparison goes.
 	Log io.Writer
+	// Progress, if set, is called about five times a second while a run
+	// goes on, from a goroutine of its own, never once Run has logged the
+	// run's line.
+	Progress func(Progress)
 }
 
 // invalid is the *config.Error for a value of field, named name, that

@@ -58,6 +58,11 @@ type KernelStats struct {
 	// moment.
 	Baseline KernelSample `json:"baseline"`
 	Loaded   KernelSample `json:"loaded"`
+	// SlabSpread is how far apart the slab readings within the measured
+	// time lie, largest less smallest: the connections stand still there,
+	// so it is the slab figure's noise (other processes' files and
+	// sockets, caches growing and shrinking by whole slabs).
+	SlabSpread int64 `json:"slab_spread_bytes"`
 	// TCPBy says where the per-connection TCP buffer memory comes from:
 	// "sock_diag" (the server's sockets alone) or "sockstat" (half of
 	// what every socket of the machine added).
@@ -77,7 +82,16 @@ func (k *KernelStats) fill(samples []KernelSample, err error, from, to time.Dura
 	k.Sampled = true
 	k.Baseline, k.Loaded = samples[0], samples[0]
 	found := false
+	var slabLo, slabHi int64
+	slabs := 0
 	for _, s := range samples[1:] {
+		if s.At >= from && s.At <= to && s.SlabRead {
+			if slabs == 0 || s.Slab < slabLo {
+				slabLo = s.Slab
+			}
+			slabHi = max(slabHi, s.Slab)
+			slabs++
+		}
 		switch {
 		case s.At > to:
 		case s.At < from:
@@ -87,6 +101,9 @@ func (k *KernelStats) fill(samples []KernelSample, err error, from, to time.Dura
 		case !found || s.tcp()+s.Slab > k.Loaded.tcp()+k.Loaded.Slab:
 			k.Loaded, found = s, true
 		}
+	}
+	if slabs > 0 {
+		k.SlabSpread = slabHi - slabLo
 	}
 	k.TCPBy = "sockstat"
 	if k.Baseline.ServerRead && k.Loaded.ServerRead {
@@ -121,13 +138,15 @@ func (k *KernelStats) perConn(conns int) kernelPerConn {
 	pc.slabRead = k.Loaded.SlabRead && k.Baseline.SlabRead
 	if pc.slabRead {
 		pc.slab, pc.slabOK = float64(k.Loaded.Slab-k.Baseline.Slab)/n, quiet
+		pc.slabNoise = float64(k.SlabSpread) / n
 	}
 	return pc
 }
 
 // kernelPerConn is what perConn found, in bytes: each figure with whether
-// it holds, and whether the slab caches could be read at all (root).
+// it holds, and whether the slab caches could be read at all (root); and
+// the slab figure's noise, SlabSpread a connection.
 type kernelPerConn struct {
-	tcp, slab               float64
+	tcp, slab, slabNoise    float64
 	tcpOK, slabOK, slabRead bool
 }

@@ -30,6 +30,16 @@ func TestKernelFill(t *testing.T) {
 			t.Errorf("%s: baseline %d, loaded %d; want 10, %d", tc.name, k.Baseline.TCPMem, k.Loaded.TCPMem, tc.want)
 		}
 	}
+	// The slab readings within the measured time, and only those, give
+	// the slab figure's noise.
+	slab := func(at time.Duration, slab int64) KernelSample {
+		return KernelSample{At: at, Slab: slab, SlabRead: true}
+	}
+	var spread KernelStats
+	spread.fill([]KernelSample{slab(0, 0), slab(time.Second, 1000), slab(2*time.Second, 1300), slab(3*time.Second, 900), slab(4*time.Second, 9000)}, nil, time.Second, 3*time.Second)
+	if spread.SlabSpread != 400 {
+		t.Errorf("slab spread %d, want 400 (1300 less 900, the readings within the measured time)", spread.SlabSpread)
+	}
 	var k KernelStats
 	if k.fill(nil, errors.New("no sockstat"), 0, time.Hour); k.Sampled {
 		t.Error("sampled without readings")

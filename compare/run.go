@@ -41,10 +41,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Summary = Summarize(rep.Trials, cfg.Engines)
 	}()
 	failed, firstFailure := 0, ""
+	runs, n := len(cfg.Series)*cfg.Repeat*len(cfg.Engines), 0
 	for _, s := range cfg.Series {
 		for round := 1; round <= cfg.Repeat; round++ {
 			for _, eng := range cfg.Engines {
+				n++
+				stop := reportRun(&cfg, Progress{Series: s, Engine: eng, Round: round, Run: n, Runs: runs, Expected: expected(s, &cfg)})
 				run, err := runOne(ctx, &cfg, s, eng, round)
+				stop()
 				if err != nil {
 					return rep, err
 				}

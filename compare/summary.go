@@ -102,10 +102,24 @@ var rowSpecs = []rowSpec{
 // trip measures, and a faster server would show little of its speed.
 const GeneratorBoundShare = 0.5
 
-// value is one measure of one run, ok when it was measured.
+// value is one measure of one run, ok when it was measured. noise is how
+// far the measure moves by itself, where that is known: a value within it
+// says nothing of the engine, and has no ratio to another.
 type value struct {
-	v  float64
-	ok bool
+	v     float64
+	ok    bool
+	noise float64
+}
+
+// ratioTo is v over w, ok only where that ratio means something: both
+// measured, both above zero and above their noise. A ratio across a sign
+// change (-3.84 over 0.04 is -108x) or of a figure lost in its noise would
+// print a number and say nothing.
+func (v value) ratioTo(w value) (float64, bool) {
+	if !v.ok || !w.ok || v.v <= max(v.noise, 0) || w.v <= max(w.noise, 0) {
+		return 0, false
+	}
+	return v.v / w.v, true
 }
 
 // measure derives a run's measures from its load result and its server's
@@ -131,48 +145,48 @@ func measure(r *Trial) map[string]value {
 		measurePhase(m, r.Intake, keyIntakeMsgs, keyIntakeP50, keyIntakeP99, keyIntakeMax)
 		measurePhase(m, res, keyAfterMsgs, keyAfterP50, keyAfterP99, keyAfterMax)
 		if r.Intake != nil {
-			m[keyIntakeTime] = value{r.Intake.Duration.Seconds(), true}
+			m[keyIntakeTime] = value{v: r.Intake.Duration.Seconds(), ok: true}
 		}
 		if e := r.IntakeEnd; e != nil {
-			m[keyIntakeEnd] = value{e.At.Seconds(), true}
+			m[keyIntakeEnd] = value{v: e.At.Seconds(), ok: true}
 		}
 	}
 	if res != nil {
 		moved := res.Messages > 0
-		m[keyMsgs] = value{res.MessagesPerS, true}
-		m[keyMB] = value{res.MBPerSIn, true}
-		m[keyP50] = value{res.Latency.P50, moved}
-		m[keyP99] = value{res.Latency.P99, moved}
-		m[keyP99Sent] = value{res.LatencyUncorrected.P99, moved}
-		m[keyConnected] = value{float64(conns), true}
-		m[keyGenCPU] = value{res.GeneratorCPUPerMsg, moved}
-		m[keyErrors] = value{float64(errs), true}
+		m[keyMsgs] = value{v: res.MessagesPerS, ok: true}
+		m[keyMB] = value{v: res.MBPerSIn, ok: true}
+		m[keyP50] = value{v: res.Latency.P50, ok: moved}
+		m[keyP99] = value{v: res.Latency.P99, ok: moved}
+		m[keyP99Sent] = value{v: res.LatencyUncorrected.P99, ok: moved}
+		m[keyConnected] = value{v: float64(conns), ok: true}
+		m[keyGenCPU] = value{v: res.GeneratorCPUPerMsg, ok: moved}
+		m[keyErrors] = value{v: float64(errs), ok: true}
 	}
 	if b := r.Beside; b != nil && b.Slow != nil && b.Connected > 0 {
-		m[keySlowTaken] = value{float64(b.Slow.TakenBytes) / float64(b.Connected) / (1 << 10), true}
-		m[keySlowLast] = value{b.Slow.LastWrite.Seconds(), true}
+		m[keySlowTaken] = value{v: float64(b.Slow.TakenBytes) / float64(b.Connected) / (1 << 10), ok: true}
+		m[keySlowLast] = value{v: b.Slow.LastTaken.Seconds(), ok: true}
 	}
 	if st := r.Server; st.Sampled {
-		m[keyRSS] = value{float64(st.PeakRSS) / (1 << 20), true}
+		m[keyRSS] = value{v: float64(st.PeakRSS) / (1 << 20), ok: true}
 		if conns > 0 {
-			m[keyRSSConn] = value{float64(st.PeakRSS-st.BaselineRSS) / float64(conns) / (1 << 10), true}
+			m[keyRSSConn] = value{v: float64(st.PeakRSS-st.BaselineRSS) / float64(conns) / (1 << 10), ok: true}
 		}
 		if res != nil && res.Messages > 0 {
 			// Seconds per million messages is microseconds per message.
-			m[keyServerCPU] = value{st.CPU.Seconds() / float64(res.Messages) * 1e6, true}
+			m[keyServerCPU] = value{v: st.CPU.Seconds() / float64(res.Messages) * 1e6, ok: true}
 		}
 		if res != nil && res.Duration > 0 {
-			m[keyServerPct] = value{100 * st.CPU.Seconds() / res.Duration.Seconds(), true}
+			m[keyServerPct] = value{v: 100 * st.CPU.Seconds() / res.Duration.Seconds(), ok: true}
 		}
 	}
 	if k := &r.Kernel; k.Sampled && conns > 0 {
 		pc := k.perConn(conns)
-		m[keyTCPConn] = value{pc.tcp / (1 << 10), pc.tcpOK}
-		m[keySlabConn] = value{pc.slab / (1 << 10), pc.slabOK}
+		m[keyTCPConn] = value{v: pc.tcp / (1 << 10), ok: pc.tcpOK}
+		m[keySlabConn] = value{v: pc.slab / (1 << 10), ok: pc.slabOK, noise: pc.slabNoise / (1 << 10)}
 		// Where the slab caches cannot be read (not root) the total is
 		// RSS and TCP buffers; where they were read but do not hold, none.
 		if rss := m[keyRSSConn]; rss.ok && pc.tcpOK && (pc.slabOK || !pc.slabRead) {
-			m[keyTotalConn] = value{rss.v + (pc.tcp+pc.slab)/(1<<10), true}
+			m[keyTotalConn] = value{v: rss.v + (pc.tcp+pc.slab)/(1<<10), ok: true, noise: pc.slabNoise / (1 << 10)}
 		}
 	}
 	return m
@@ -186,10 +200,10 @@ func measurePhase(m map[string]value, lr *load.Result, msgs, p50, p99, maxKey st
 		return
 	}
 	moved := lr.Messages > 0
-	m[msgs] = value{lr.MessagesPerS, true}
-	m[p50] = value{lr.Latency.P50, moved}
-	m[p99] = value{lr.Latency.P99, moved}
-	m[maxKey] = value{lr.Latency.Max, moved}
+	m[msgs] = value{v: lr.MessagesPerS, ok: true}
+	m[p50] = value{v: lr.Latency.P50, ok: moved}
+	m[p99] = value{v: lr.Latency.P99, ok: moved}
+	m[maxKey] = value{v: lr.Latency.Max, ok: moved}
 }
 
 // generatorBound says, for each engine with both figures, whether the
@@ -242,9 +256,23 @@ type Row struct {
 	// no measure has no entry.
 	Median map[engine.Name]float64 `json:"median"`
 	// Ratio is the median over the rounds of the first engine's measure
-	// divided by the second's in the same round; nil when no round has
-	// both (or the measure has no meaningful ratio).
+	// divided by the second's in the same round, over the rounds where that
+	// ratio means something (value.ratioTo); nil when none does, or the
+	// measure has no ratio (HasRatio).
 	Ratio *float64 `json:"ratio,omitempty"`
+}
+
+// HasRatio reports whether the row's measure has a ratio of the engines
+// at all: where it has and Ratio is nil, no round's ratio meant anything
+// (the table's "n/a"); where it has not (errors, times), the table says
+// "-".
+func (r Row) HasRatio() bool {
+	for _, spec := range rowSpecs {
+		if spec.key == r.Metric {
+			return spec.ratio
+		}
+	}
+	return false
 }
 
 // Summarize reduces runs to one SeriesSummary per series, in the order the
@@ -303,8 +331,8 @@ func summarizeSeries(s Series, runs []*Trial, engines []engine.Name) SeriesSumma
 				if !ok {
 					continue
 				}
-				if va, vb := a[mt.key], b[mt.key]; va.ok && vb.ok && vb.v != 0 {
-					ratios = append(ratios, va.v/vb.v)
+				if r, ok := a[mt.key].ratioTo(b[mt.key]); ok {
+					ratios = append(ratios, r)
 				}
 			}
 			if len(ratios) > 0 {

@@ -296,3 +296,56 @@ func hasLine(out string, fields []string) bool {
 	}
 	return false
 }
+
+// withSlab gives tr kernel readings where each of its connections added
+// slab bytes over the baseline (half of what both loopback ends add), the
+// readings within the measured time spread over spread bytes.
+func withSlab(tr Trial, slab, spread int64) Trial {
+	n := int64(2 * tr.Series.Conns)
+	tr.Kernel = KernelStats{
+		Sampled:    true,
+		TCPBy:      "sock_diag",
+		Baseline:   KernelSample{TCPSockets: 10, Slab: 1 << 30, SlabRead: true, ServerRead: true},
+		Loaded:     KernelSample{TCPSockets: 10 + n, Slab: 1<<30 + slab*n, SlabRead: true, ServerRead: true},
+		SlabSpread: spread,
+	}
+	return tr
+}
+
+// TestRatioOnlyWhereItMeans: the kernel slab a connection can come out
+// negative, or within what the slab caches move by themselves; then the
+// engines' ratio is n/a, not -108.31x.
+func TestRatioOnlyWhereItMeans(t *testing.T) {
+	t.Parallel()
+	one, many := Series{Stream, 1}, Series{PingPong, 1000}
+	run := func(s Series, eng engine.Name, slab, spread int64) Trial {
+		return withSlab(trial(s, eng, 1, 100, 1, 10<<20, 20<<20, time.Second), slab, spread)
+	}
+	for _, tc := range []struct {
+		name   string
+		trials []Trial
+		want   string // the table's ratio cell
+	}{
+		{"a sign change", []Trial{run(one, "gnet", -3932, 0), run(one, "goroutine", 40, 0)}, "n/a"},
+		{"both negative", []Trial{run(one, "gnet", -3932, 0), run(one, "goroutine", -2000, 0)}, "n/a"},
+		// 2 sockets, the readings 256 KiB apart: 128 KiB a connection of noise.
+		{"within the noise", []Trial{run(one, "gnet", 5632, 256<<10), run(one, "goroutine", 8387, 256<<10)}, "n/a"},
+		// 2000 sockets, the same spread: 0.125 KiB a connection.
+		{"above the noise", []Trial{run(many, "gnet", 3072, 256<<10), run(many, "goroutine", 4096, 256<<10)}, "0.75x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sums := Summarize(tc.trials, engine.All())
+			row := findRow(t, sums[0], keySlabConn)
+			if len(row.Median) != 2 {
+				t.Fatalf("slab medians %v, want both engines", row.Median)
+			}
+			if got := ratioCell(row); got != tc.want {
+				t.Errorf("ratio %s, want %s (medians %v)", got, tc.want, row.Median)
+			}
+			if tc.want == "n/a" && row.Ratio != nil {
+				t.Errorf("results.json would hold the ratio %v", *row.Ratio)
+			}
+		})
+	}
+}

@@ -47,7 +47,7 @@ func tableRows(rep *Report) (rows [][]string, notes []string) {
 	for _, s := range rep.Summary {
 		name := s.Series.Name()
 		for _, row := range s.Rows {
-			rows = append(rows, []string{name, row.Label, cell(row, a), cell(row, b), ratioCell(row.Ratio)})
+			rows = append(rows, []string{name, row.Label, cell(row, a), cell(row, b), ratioCell(row)})
 			name = ""
 		}
 		if s.GeneratorBound != nil {
@@ -129,11 +129,16 @@ func cell(row Row, eng engine.Name) string {
 	return human(v)
 }
 
-func ratioCell(r *float64) string {
-	if r == nil {
-		return "-"
+// ratioCell is the row's ratio; "n/a" where the measure has ratios but
+// none meant anything, "-" where it has none.
+func ratioCell(row Row) string {
+	switch {
+	case row.Ratio != nil:
+		return strconv.FormatFloat(*row.Ratio, 'f', 2, 64) + "x"
+	case row.HasRatio():
+		return "n/a"
 	}
-	return strconv.FormatFloat(*r, 'f', 2, 64) + "x"
+	return "-"
 }
 
 // human writes v with about three significant figures, in k past ten

@@ -48,7 +48,7 @@ func TestWriteTable(t *testing.T) {
 		{"server", "RSS", "peak", "MiB", "20.0", "30.0", "0.67x"},
 		{"errors", "0", "0", "-"},
 		{"idle-10000", "connections", "held", "10000", "10000", "1.00x"},
-		{"server", "RSS/conn", "KiB", "0.586", "n/a", "-"},
+		{"server", "RSS/conn", "KiB", "0.586", "n/a", "n/a"},
 	} {
 		if !hasLine(out, want) {
 			t.Errorf("table has no line of fields %q:\n%s", want, out)

@@ -139,22 +139,15 @@ func waitFor(ctx context.Context, done <-chan struct{}, d time.Duration) {
 // drainWait waits until every connection has finished, for at most long,
 // and ends sooner once a whole stall passes with no message completed.
 func drainWait(r *runState, g generator, stall, long time.Duration) {
-	seen := func() uint64 {
-		var n uint64
-		for _, t := range g.tallies() {
-			n += t.messagesSeen.Load()
-		}
-		return n
-	}
 	end := time.Now().Add(long)
-	for last := seen(); ; {
+	for last := seenMessages(g); ; {
 		waitFor(context.Background(), r.finished, min(stall, time.Until(end)))
 		select {
 		case <-r.finished:
 			return
 		default:
 		}
-		n := seen()
+		n := seenMessages(g)
 		if n == last || !time.Now().Before(end) {
 			return
 		}

@@ -34,23 +34,36 @@ type progress struct {
 	ph   Phase
 	at   time.Time
 	long time.Duration
+	base uint64 // the messages when the measured time began
+	g    generator
 	stop func()
 }
 
+// seenMessages is the messages g's connections have completed so far,
+// warm-up included.
+func seenMessages(g generator) uint64 {
+	var n uint64
+	for _, t := range g.tallies() {
+		n += t.messagesSeen.Load()
+	}
+	return n
+}
+
 func startProgress(cfg *Config, r *runState, d *dialer, g generator) *progress {
-	p := &progress{ph: PhaseConnect, at: time.Now()}
+	p := &progress{ph: PhaseConnect, at: time.Now(), g: g}
 	var recent recentLatency // the reporting goroutine's alone
 	p.stop = reportProgress(cfg, func() (Progress, bool) {
 		p.mu.Lock()
 		pr := Progress{Phase: p.ph, Conns: cfg.Conns, Elapsed: time.Since(p.at), Total: p.long}
+		base := p.base
 		p.mu.Unlock()
 		pr.Connected, pr.Failed = int(d.connected.Load()), int(d.failed.Load())
 		if r.phase.Load() > phaseConnect {
-			ts := g.tallies()
-			for _, t := range ts {
-				pr.Messages += t.messagesSeen.Load()
-			}
-			pr.RecentP99 = recent.p99(ts)
+			pr.Messages = seenMessages(g)
+			pr.RecentP99 = recent.p99(g.tallies())
+		}
+		if pr.Phase == PhaseRun {
+			pr.Measured = pr.Messages - min(base, pr.Messages)
 		}
 		if sg, ok := g.(*slowGenerator); ok {
 			pr.SlowWritten, pr.SlowComplete = sg.progress()
@@ -62,7 +75,11 @@ func startProgress(cfg *Config, r *runState, d *dialer, g generator) *progress {
 
 // enter marks the start of a phase that lasts about long.
 func (p *progress) enter(ph Phase, long time.Duration) {
+	var base uint64
+	if ph == PhaseRun {
+		base = seenMessages(p.g)
+	}
 	p.mu.Lock()
-	p.ph, p.at, p.long = ph, time.Now(), long
+	p.ph, p.at, p.long, p.base = ph, time.Now(), long, base
 	p.mu.Unlock()
 }

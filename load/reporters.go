@@ -60,13 +60,29 @@ func NewTextReporter(r *Result) Reporter {
 			row("Throughput", "out %.2f MB/s (warm-up included)", r.MBPerSOut)
 		}
 		if sl := r.Slow; sl != nil {
-			row("Slow", "%d of %d connections sent all %d B; the server took %d B of %d B written, the last at %s",
-				sl.Complete, r.Connected, sl.SendBytes, sl.TakenBytes, sl.WrittenBytes, round(sl.LastWrite))
+			row("Slow", "%d of %d connections sent all %d B; the server took %d B of %d B written, the last of them by %s (read every %s)",
+				sl.Complete, r.Connected, sl.SendBytes, sl.TakenBytes, sl.WrittenBytes, round(sl.LastTaken), sl.TakenEvery)
 		}
-		row("Errors", "%s", countsText(r.Errors))
+		row("Errors", "%s", errorsText(r))
 		row("Generator CPU", "%s  (%.2f µs/message)", round(r.GeneratorCPU), r.GeneratorCPUPerMsg)
 		return tw.Flush()
 	}
+}
+
+// errorsText is every error of r, its failed connections included: "none"
+// only if there were neither.
+func errorsText(r *Result) string {
+	var parts []string
+	if r.ErrorCount() > 0 {
+		parts = append(parts, countsText(r.Errors))
+	}
+	if r.FailedDials() > 0 {
+		parts = append(parts, "failed connections: "+countsText(r.ConnectFailed))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // countsText is "none" or "kind N, kind N" in name order.

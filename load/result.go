@@ -101,10 +101,21 @@ type SlowResult struct {
 	TakenBytes uint64 `json:"taken_bytes"`
 	// Complete is the connections whose whole SendBytes were written.
 	Complete int `json:"complete_conns"`
-	// LastWrite is when, after traffic started, the last write of any
-	// connection completed: how long the server kept taking bytes. A write
-	// the run's end cut short does not count: its bytes went earlier.
+	// LastWrite is when, after traffic started, this side's kernel last
+	// took bytes of any connection to send: how long the connections kept
+	// writing. It is not when the server took them: the socket's send
+	// buffer takes bytes the server has not.
 	LastWrite time.Duration `json:"last_write_ns"`
+	// LastTaken is when, after traffic started, the server's side last took
+	// bytes of any connection: TakenBytes grew then. It is read from the
+	// sockets every TakenEvery, and is the first reading that found the
+	// last byte taken, up to TakenEvery after it; the last reading is taken
+	// once the run has ended, so a server still taking bytes then shows the
+	// end of the run. Where the socket cannot tell what it still holds
+	// (not Linux), it is the last write's time.
+	LastTaken time.Duration `json:"last_taken_ns"`
+	// TakenEvery is how often LastTaken's readings were taken.
+	TakenEvery time.Duration `json:"taken_every_ns"`
 }
 
 // setConnectLatency sets the connect percentiles from h.

@@ -67,13 +67,15 @@ func Merge(rs ...*Result) (*Result, error) {
 }
 
 // merge is s added to sum (either may be nil): bytes and connections add
-// up, the last write is the latest.
+// up, the last write and the last byte taken are the latest, and the
+// readings the least often taken.
 func (s *SlowResult) merge(sum *SlowResult) *SlowResult {
 	if s == nil {
 		return sum
 	}
 	if sum == nil {
-		return &SlowResult{SendBytes: s.SendBytes, WrittenBytes: s.WrittenBytes, TakenBytes: s.TakenBytes, Complete: s.Complete, LastWrite: s.LastWrite}
+		c := *s
+		return &c
 	}
 	return &SlowResult{
 		SendBytes:    s.SendBytes,
@@ -81,6 +83,8 @@ func (s *SlowResult) merge(sum *SlowResult) *SlowResult {
 		TakenBytes:   sum.TakenBytes + s.TakenBytes,
 		Complete:     sum.Complete + s.Complete,
 		LastWrite:    max(sum.LastWrite, s.LastWrite),
+		LastTaken:    max(sum.LastTaken, s.LastTaken),
+		TakenEvery:   max(sum.TakenEvery, s.TakenEvery),
 	}
 }
 

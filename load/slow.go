@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/internal/tick"
 )
 
 // SlowRecvBuffer is the receive buffer (SO_RCVBUF) a Slow connection asks
@@ -24,7 +26,7 @@ type slowGenerator struct {
 	begin chan struct{} // closed by start
 	halt  chan struct{} // closed by drain
 	t0    atomic.Int64  // when traffic started (now())
-	last  atomic.Int64  // when the last byte was written, since t0
+	last  atomic.Int64  // when this side last accepted bytes to send, since t0
 	t     *tally        // empty: slow connections measure no latency
 
 	// written and complete are the sums of the connections' written and
@@ -32,24 +34,42 @@ type slowGenerator struct {
 	written  atomic.Uint64
 	complete atomic.Int64
 
+	// takenEvery is how often watchTaken asks the sockets what the server
+	// has taken; lastTaken is when, since t0, a reading last found more.
+	takenEvery time.Duration
+	lastTaken  atomic.Int64
+	stopWatch  func()
+
 	mu    sync.Mutex
 	conns []*slowConn
 }
 
 type slowConn struct {
 	c        net.Conn
+	rc       syscall.RawConn // nil where c has none: then c.Write
 	written  atomic.Int64
 	complete atomic.Bool
+	taken    int64 // the most the server was seen to have taken (watchTaken's)
 }
 
 func newSlowGenerator(r *runState) *slowGenerator {
 	return &slowGenerator{
-		r:     r,
-		chunk: newPayload(len(slowMessage), 64<<10).messages(64 << 10 / len(slowMessage)),
-		begin: make(chan struct{}),
-		halt:  make(chan struct{}),
-		t:     newTally(),
+		r:          r,
+		chunk:      newPayload(len(slowMessage), 64<<10).messages(64 << 10 / len(slowMessage)),
+		begin:      make(chan struct{}),
+		halt:       make(chan struct{}),
+		t:          newTally(),
+		takenEvery: takenEvery(r.cfg.Conns),
+		stopWatch:  func() {},
 	}
+}
+
+// takenEvery is how often the sockets of n slow connections are asked what
+// the server has taken: every 10 ms, less often past 200 connections, so
+// that the asking costs at most about 20,000 system calls a second, and at
+// least once a second. It is the resolution of SlowResult.LastTaken.
+func takenEvery(n int) time.Duration {
+	return min(max(time.Duration(n)*50*time.Microsecond, 10*time.Millisecond), time.Second)
 }
 
 // slowMessage is what slow connections send, over and over.
@@ -58,6 +78,11 @@ var slowMessage = message(DefaultSize)
 func (g *slowGenerator) add(c net.Conn, _ int) error {
 	g.r.live.Add(1)
 	sc := &slowConn{c: c}
+	if s, ok := c.(syscall.Conn); ok {
+		if rc, err := s.SyscallConn(); err == nil {
+			sc.rc = rc
+		}
+	}
 	g.mu.Lock()
 	g.conns = append(g.conns, sc)
 	g.mu.Unlock()
@@ -72,17 +97,12 @@ func (g *slowGenerator) send(sc *slowConn) {
 	<-g.begin
 	left := g.r.cfg.SlowBytes
 	for left > 0 {
-		n, err := sc.c.Write(g.chunk[:min(int64(len(g.chunk)), left)])
+		n, err := sc.write(g.chunk[:min(int64(len(g.chunk)), left)])
 		if n > 0 {
 			sc.written.Add(int64(n))
 			g.written.Add(uint64(n))
 			left -= int64(n)
-			// A write the run's end cut short wrote its bytes at some time
-			// before, not now: it does not move the last write on, or every
-			// stuck connection's would read as the end of the run.
-			if err == nil {
-				g.wrote()
-			}
+			g.wrote()
 		}
 		if err != nil {
 			select {
@@ -100,12 +120,40 @@ func (g *slowGenerator) send(sc *slowConn) {
 	<-g.halt
 }
 
+// write makes one write system call once the socket takes more, and
+// returns what it took: counted call by call, written is what the kernel
+// holds or has sent, never a part of a write still blocked, which
+// watchTaken's sum needs. (net.Conn.Write returns only once all of b is
+// written, or the deadline has passed.)
+func (sc *slowConn) write(b []byte) (int, error) {
+	if sc.rc == nil {
+		return sc.c.Write(b)
+	}
+	var n int
+	var werr error
+	err := sc.rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = syscall.Write(int(fd), b)
+			if werr != syscall.EINTR {
+				return werr != syscall.EAGAIN
+			}
+		}
+	})
+	n = max(n, 0)
+	if werr != nil {
+		return n, os.NewSyscallError("write", werr)
+	}
+	return n, err
+}
+
 // wrote moves the last write time on to now.
-func (g *slowGenerator) wrote() {
-	at := now() - g.t0.Load()
+func (g *slowGenerator) wrote() { moveOn(&g.last, now()-g.t0.Load()) }
+
+// moveOn sets t to at unless it is later already.
+func moveOn(t *atomic.Int64, at int64) {
 	for {
-		last := g.last.Load()
-		if at <= last || g.last.CompareAndSwap(last, at) {
+		last := t.Load()
+		if at <= last || t.CompareAndSwap(last, at) {
 			return
 		}
 	}
@@ -114,6 +162,25 @@ func (g *slowGenerator) wrote() {
 func (g *slowGenerator) start() {
 	g.t0.Store(now())
 	close(g.begin)
+	g.stopWatch = tick.Every(g.takenEvery, g.watchTaken)
+}
+
+// watchTaken asks each socket what the server has taken of it: what was
+// written less what the socket still holds unacknowledged (SIOCOUTQ). If
+// any has taken more since the last reading, the server took bytes
+// between the two, and lastTaken moves on to now. Where the socket cannot
+// tell (not Linux), taken is written: the time is that of the last write.
+func (g *slowGenerator) watchTaken() {
+	at := now() - g.t0.Load()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, sc := range g.conns {
+		w := sc.written.Load() // before asking: a write between makes it less, not more
+		if taken := w - min(int64(unsentBytes(sc.c)), w); taken > sc.taken {
+			sc.taken = taken
+			moveOn(&g.lastTaken, at)
+		}
+	}
 }
 
 // drain ends every write still waiting for the server.
@@ -137,6 +204,7 @@ func (g *slowGenerator) stop() {
 	default:
 		close(g.begin)
 	}
+	g.stopWatch()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, sc := range g.conns {
@@ -153,15 +221,20 @@ func (g *slowGenerator) progress() (written uint64, complete int) {
 func (g *slowGenerator) tallies() []*tally { return []*tally{g.t} }
 
 // result is what the connections got rid of. Call it after drain, before
-// stop: it asks each socket what it still holds.
+// stop: it asks each socket what it still holds, a last reading of
+// watchTaken's.
 func (g *slowGenerator) result() *SlowResult {
+	g.stopWatch()
+	g.watchTaken()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s := &SlowResult{SendBytes: g.r.cfg.SlowBytes, LastWrite: time.Duration(g.last.Load())}
+	s := &SlowResult{
+		SendBytes: g.r.cfg.SlowBytes, LastWrite: time.Duration(g.last.Load()),
+		LastTaken: time.Duration(g.lastTaken.Load()), TakenEvery: g.takenEvery,
+	}
 	for _, sc := range g.conns {
-		w := uint64(sc.written.Load())
-		s.WrittenBytes += w
-		s.TakenBytes += w - min(uint64(unsentBytes(sc.c)), w)
+		s.WrittenBytes += uint64(sc.written.Load())
+		s.TakenBytes += uint64(sc.taken)
 		if sc.complete.Load() {
 			s.Complete++
 		}

@@ -44,6 +44,7 @@ type workerProgress struct {
 	Connected int           `json:"connected"`
 	Failed    int           `json:"failed"`
 	Messages  uint64        `json:"messages"`
+	Measured  uint64        `json:"measured"`
 	Elapsed   time.Duration `json:"elapsed_ns"`
 	Total     time.Duration `json:"total_ns"`
 	// SlowWritten, SlowComplete and RecentP99 are Progress's.
@@ -85,7 +86,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		return enc.Encode(m)
 	}
 	cfg.Progress = func(p Progress) {
-		_ = send(workerMsg{Progress: &workerProgress{p.Phase, p.Connected, p.Failed, p.Messages, p.Elapsed, p.Total, p.SlowWritten, p.SlowComplete, p.RecentP99}})
+		_ = send(workerMsg{Progress: &workerProgress{p.Phase, p.Connected, p.Failed, p.Messages, p.Measured, p.Elapsed, p.Total, p.SlowWritten, p.SlowComplete, p.RecentP99}})
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -308,6 +309,7 @@ func startWorkerProgress(cfg Config, ws []*worker) func() {
 			p.Connected += wp.Connected
 			p.Failed += wp.Failed
 			p.Messages += wp.Messages
+			p.Measured += wp.Measured
 			p.SlowWritten += wp.SlowWritten
 			p.SlowComplete += wp.SlowComplete
 			p.RecentP99 = max(p.RecentP99, wp.RecentP99)

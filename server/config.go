@@ -44,11 +44,12 @@ type Config struct {
 	// ReadSize is the most bytes processed per read event; 0 means
 	// codec.MaxRead, the original's 1024.
 	ReadSize int
-	// MaxBuffer bounds what one connection may hold, input not yet
-	// processed and output not yet sent together; a connection over it is
-	// closed and logged. 0 means DefaultMaxBuffer, NoLimit means no bound.
-	// The goroutine engine never holds more than ReadSize, so only the gnet
-	// engine can reach it.
+	// MaxBuffer bounds the replies one connection may hold that its socket
+	// would not take, as its client does not read them (input is never
+	// held: it is uppercased into replies as it is read); a connection over
+	// it is closed and logged. 0 means DefaultMaxBuffer, NoLimit means no
+	// bound. The goroutine engine never holds more than ReadSize, so only
+	// the gnet engine can reach it.
 	MaxBuffer int64
 	// MaxMemory bounds the buffer memory all connections hold together
 	// (Stats.Memory). Past it, the gnet engine stops reading from each

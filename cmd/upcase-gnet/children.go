@@ -43,7 +43,8 @@ func (children) ListeningAt(line string) (string, error) {
 // LoadArgs are the arguments of a load of job (its Address, Mode, Conns,
 // Duration, Warmup, Size, Window, Rate and SlowBytes) that prints its result
 // as JSON however many errors it counts, and with job.Progress set its
-// progress as JSON lines on stderr (--progress-json), with extra after them:
+// progress as JSON lines on stderr (--progress-json), else none (--quiet),
+// with extra after them:
 // what loadConfig reads back into the same job.
 func (children) LoadArgs(job load.Config, extra []string) []string {
 	host, port, _ := net.SplitHostPort(job.Address)
@@ -66,6 +67,10 @@ func (children) LoadArgs(job load.Config, extra []string) []string {
 	}
 	if job.Progress != nil {
 		args = append(args, "--progress-json")
+	} else {
+		// compare reads the child's stderr for its errors: no progress
+		// lines among them.
+		args = append(args, "--quiet")
 	}
 	return append(args, extra...)
 }

@@ -42,7 +42,8 @@ func TestChildrenListeningAt(t *testing.T) {
 
 // TestChildrenLoadArgs checks the load flags each job stands for (the
 // stream series saturate, the window series carry the window, the paced
-// ones the rate), and that load reads them back into the same job.
+// ones the rate; progress as JSON where the job wants it, else none), and
+// that load reads them back into the same job.
 func TestChildrenLoadArgs(t *testing.T) {
 	t.Parallel()
 	base := load.Config{Address: "127.0.0.1:40123", Conns: 10, Duration: 5 * time.Second, Warmup: time.Second, Size: 16}
@@ -50,12 +51,12 @@ func TestChildrenLoadArgs(t *testing.T) {
 		job  func(*load.Config)
 		want string // the flags after --size
 	}{
-		{func(j *load.Config) { j.Mode = load.PingPong }, "--mode pingpong"},
-		{func(j *load.Config) { j.Mode = load.Stream }, "--mode stream --window 0"},
-		{func(j *load.Config) { j.Mode, j.Window = load.Stream, 65536 }, "--mode stream --window 65536"},
-		{func(j *load.Config) { j.Mode, j.Rate = load.PingPong, 2.5 }, "--mode pingpong --rate 2.5"},
-		{func(j *load.Config) { j.Mode, j.Rate = load.PingPong, 1e-9 }, "--mode pingpong --rate 1e-09"},
-		{func(j *load.Config) { j.Mode, j.SlowBytes, j.Warmup = load.Slow, 8<<20, 0 }, "--mode slow --slow-bytes 8388608"},
+		{func(j *load.Config) { j.Mode = load.PingPong }, "--mode pingpong --quiet"},
+		{func(j *load.Config) { j.Mode = load.Stream }, "--mode stream --window 0 --quiet"},
+		{func(j *load.Config) { j.Mode, j.Window = load.Stream, 65536 }, "--mode stream --window 65536 --quiet"},
+		{func(j *load.Config) { j.Mode, j.Rate = load.PingPong, 2.5 }, "--mode pingpong --rate 2.5 --quiet"},
+		{func(j *load.Config) { j.Mode, j.Rate = load.PingPong, 1e-9 }, "--mode pingpong --rate 1e-09 --quiet"},
+		{func(j *load.Config) { j.Mode, j.SlowBytes, j.Warmup = load.Slow, 8<<20, 0 }, "--mode slow --slow-bytes 8388608 --quiet"},
 		{func(j *load.Config) {
 			j.Mode, j.SlowBytes, j.Warmup, j.Progress = load.Slow, 8<<20, 0, func(load.Progress) {}
 		}, "--mode slow --slow-bytes 8388608 --progress-json"},

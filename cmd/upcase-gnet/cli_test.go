@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,11 @@ func TestServeAndClient(t *testing.T) {
 			if err := srv.stop(t, 10*time.Second); err != nil {
 				t.Errorf("serve exit after SIGTERM: %v, want 0; stderr %s", err, srv.stderr)
 			}
+			// Written to pipes, not terminals: no line is rewritten with
+			// "\r", which would run the two commands' lines together.
+			if strings.Contains(out, "\r") || strings.Contains(srv.stdout.String(), "\r") {
+				t.Errorf("a carriage return off a terminal: client %q, serve %q", out, srv.stdout.String())
+			}
 			for _, want := range []string{"Processing up to 1024 bytes at a time from 127.0.0.1:", "65536 bytes processed so far", "Completed processing"} {
 				if !strings.Contains(srv.stdout.String(), want) {
 					t.Errorf("serve output lacks %q:\n%s", want, srv.stdout)
@@ -86,6 +92,15 @@ func TestBadInputIsOneLine(t *testing.T) {
 		{"bad unix mode", []string{"serve", "--port", "0", "--unix-mode", "0999"}, 2, "--unix-mode"},
 		{"refused", []string{"client", "--port", closedPort}, 1, "connection refused"},
 		{"bad client size", []string{"client", "--port", port, "-5"}, 2, ""},
+		// A usage error, not the client's code for a stall (3).
+		{"unknown command", []string{"nope"}, 2, `no command "nope": want serve, client, load, compare, merge`},
+		{"help of an unknown command", []string{"help", "nope"}, 2, `no command "nope"`},
+		// The flag as typed, not as the flag package spells it (-port).
+		{"flag as typed", []string{"serve", "--port", "x"}, 2, `upcase-gnet: serve: invalid value "x" for flag --port:`},
+		{"flag as typed, one dash", []string{"serve", "-port=x"}, 2, `for flag -port:`},
+		// The command's name once, where the library has its own prefix.
+		{"library prefix", []string{"serve", "--port", "0", "--max-buffer", "10"}, 2, "upcase-gnet: serve: --max-buffer 10 is below"},
+		{"command prefix", []string{"serve", "--port", "0", "--read-size", "0"}, 2, "upcase-gnet: serve: --read-size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -114,5 +129,21 @@ func TestClientStallExplainsDeadlock(t *testing.T) {
 	_, gport, _ := net.SplitHostPort(gsrv.addr)
 	if _, stderr, code := run(t, nil, "client", "--port", gport, "--stall-timeout", "5s", "32MiB"); code != 0 {
 		t.Fatalf("sequential 32 MiB against the gnet engine: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestHelpNamesNoInternals: --help speaks of flags and values, not of the
+// Go names behind them (load.MaxWorkers).
+func TestHelpNamesNoInternals(t *testing.T) {
+	t.Parallel()
+	goName := regexp.MustCompile(`\b(client|codec|compare|config|engine|load|server)\.[A-Z]\w*`)
+	for _, cmd := range []string{"serve", "client", "load", "compare", "merge"} {
+		stdout, stderr, code := run(t, nil, cmd, "--help")
+		if code != 0 {
+			t.Fatalf("%s --help: exit %d, stderr %q", cmd, code, stderr)
+		}
+		if m := goName.FindAllString(stdout, -1); len(m) > 0 {
+			t.Errorf("%s --help names %v", cmd, m)
+		}
 	}
 }

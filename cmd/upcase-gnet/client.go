@@ -53,7 +53,7 @@ func runClient(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
-	cfg.Output = c.App.Writer
+	cfg.Output, cfg.Plain = c.App.Writer, !terminal(c.App.Writer)
 	_, err = client.Run(c.Context, cfg)
 	if exit, ok := badValue(err, clientFlags); ok {
 		return exit

@@ -84,7 +84,7 @@ stopped either way.`,
 			&cli.StringFlag{Name: "load-args", Usage: "more flags for every load, space-separated (e.g. \"--generator goroutine\")", EnvVars: env("COMPARE_LOAD_ARGS")},
 			&cli.BoolFlag{Name: "json", Usage: "print every raw result as JSON instead of the table", EnvVars: env("COMPARE_JSON")},
 			&cli.StringFlag{Name: "out", Usage: "write results.json, table.txt, chart.png, chart.svg and report.html into this directory", EnvVars: env("COMPARE_OUT")},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress line per run on stderr", EnvVars: env("COMPARE_QUIET")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "nothing on stderr while it runs (else a line per finished run, and the run under way: a bar on a terminal, elsewhere a line every " + plainEvery.String() + ")", EnvVars: env("COMPARE_QUIET")},
 		},
 		Action: runCompare,
 	}
@@ -96,10 +96,12 @@ func runCompare(c *cli.Context) error {
 		return cli.Exit(err.Error(), 2)
 	}
 	if !c.Bool("quiet") {
-		cfg.Log = c.App.ErrWriter
-		if cfg.Log == nil {
-			cfg.Log = os.Stderr
+		w := c.App.ErrWriter
+		if w == nil {
+			w = os.Stderr
 		}
+		progress := newCompareProgress(w)
+		cfg.Log, cfg.Progress = progress, progress.show
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -63,9 +64,33 @@ func compareTiny(t *testing.T, limit time.Duration, cfg compare.Config) (*compar
 // filled, nothing failed, and no child is left.
 func TestCompareBothEngines(t *testing.T) {
 	t.Parallel()
+	var mu sync.Mutex
+	var progress []compare.Progress
 	rep, log := compareTiny(t, 60*time.Second, compare.Config{
 		Series: []compare.Series{{Mode: compare.PingPong, Conns: 2}},
+		Progress: func(p compare.Progress) {
+			mu.Lock()
+			progress = append(progress, p)
+			mu.Unlock()
+		},
 	})
+	// Each run tells how far it has got while it goes on: about 1.2 s of
+	// warm-up and measured time each, told five times a second.
+	mu.Lock()
+	runs := map[int]bool{}
+	for i, p := range progress {
+		runs[p.Run] = true
+		if p.Runs != 2 || p.Expected != 1200*time.Millisecond || p.Engine != engine.All()[p.Run-1] {
+			t.Errorf("progress %+v, want run %d of 2 on %s, about 1.2s", p, p.Run, engine.All()[p.Run-1])
+		}
+		if i > 0 && progress[i-1].Run == p.Run && p.Elapsed <= progress[i-1].Elapsed {
+			t.Errorf("progress went back: %v, then %v", progress[i-1].Elapsed, p.Elapsed)
+		}
+	}
+	mu.Unlock()
+	if !runs[1] || !runs[2] {
+		t.Errorf("progress told of runs %v, want 1 and 2", runs)
+	}
 	if got, want := len(rep.Trials), 2; got != want {
 		t.Fatalf("%d trials, want %d", got, want)
 	}

@@ -8,12 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/config"
@@ -66,11 +65,12 @@ spread over source addresses 127.0.0.1, 127.0.0.2, ...`,
 			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object", EnvVars: env("JSON")},
 			&cli.BoolFlag{Name: "allow-errors", Usage: "exit 0 even if connections failed or replies were wrong", EnvVars: env("ALLOW_ERRORS")},
 			&cli.StringFlag{Name: "generator", Value: string(load.DefaultGenerator), Usage: "gnet (event loops) or goroutine (one per connection)", EnvVars: env("GENERATOR")},
-			&cli.IntFlag{Name: "workers", Usage: "generator processes, at most 64 (load.MaxWorkers; 0 = as many as the open-file limit needs)", EnvVars: env("WORKERS")},
+			&cli.IntFlag{Name: "workers", Usage: fmt.Sprintf("generator processes, at most %d (0 = as many as the open-file limit needs)", load.MaxWorkers), EnvVars: env("WORKERS")},
 			&cli.StringFlag{Name: "source-addrs", Value: "0", Usage: "source addresses: a count N for 127.0.0.1..N, or a comma-separated list (0 = automatic)", EnvVars: env("SOURCE_ADDRS")},
 			&cli.StringFlag{Name: "shard", Usage: "run shard I of N (I from 0) of the test: its share of --conns and --connect-rate (default: from JOB_COMPLETION_INDEX and " + load.EnvShardCount + ")", EnvVars: env("SHARD")},
 			&cli.StringFlag{Name: "start-at", Usage: "start the measured window at this wall-clock time, RFC 3339 (2026-11-29T15:00:00Z), after dialing and --warmup", EnvVars: env("START_AT")},
-			&cli.BoolFlag{Name: "progress-json", Usage: "print the run's progress on stderr, one JSON object a line (load.Progress) about five times a second, instead of a progress bar", EnvVars: env("PROGRESS_JSON")},
+			&cli.BoolFlag{Name: "progress-json", Usage: "print the run's progress on stderr, one JSON object a line (phase, connections, messages, elapsed) about five times a second, instead of a progress bar", EnvVars: env("PROGRESS_JSON")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr (else a bar where stdout and stderr are a terminal, and elsewhere a line every " + plainEvery.String() + ")", EnvVars: env("QUIET")},
 			&cli.BoolFlag{Name: "worker", Hidden: true, Usage: "run as a worker process of another load: job on stdin, result on stdout"},
 		},
 		Action: runLoad,
@@ -97,8 +97,13 @@ func runLoad(c *cli.Context) error {
 	switch {
 	case c.Bool("progress-json"):
 		cfg.Progress = progressLines(c.App.ErrWriter)
+	case c.Bool("quiet"):
 	case isTerminal(os.Stdout) && isTerminal(os.Stderr):
+		// A bar only where it is alone: shards run at once with their
+		// results in files would draw theirs over each other.
 		cfg.Progress = bar.show
+	default:
+		cfg.Progress = newLoadLines(os.Stderr, cfg.Shard).show
 	}
 	res, err := load.Run(ctx, cfg)
 	bar.close() // Run calls Progress no more once it has returned
@@ -116,7 +121,14 @@ func runLoad(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 	if n, f := res.ErrorCount(), res.FailedDials(); (n > 0 || f > 0) && !c.Bool("allow-errors") {
-		return cli.Exit(fmt.Sprintf("load: %d errors, %d failed connections (--allow-errors to accept them)", n, f), 1)
+		var what []string
+		if n > 0 {
+			what = append(what, fmt.Sprintf("%d errors", n))
+		}
+		if f > 0 {
+			what = append(what, fmt.Sprintf("%d failed connections", f))
+		}
+		return cli.Exit(fmt.Sprintf("load: %s (--allow-errors to accept them)", strings.Join(what, " and ")), 1)
 	}
 	if ctx.Err() != nil {
 		return cli.Exit("load: interrupted", 130)
@@ -227,60 +239,5 @@ func progressLines(w io.Writer) func(load.Progress) {
 			return
 		}
 		_, _ = w.Write(append(line, '\n'))
-	}
-}
-
-func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
-
-// loadBar shows a run's progress on a terminal: one bar while connecting,
-// one for the warm-up and one for the measured time; none while draining.
-type loadBar struct {
-	w     io.Writer
-	phase load.Phase
-	bar   *progressbar.ProgressBar
-}
-
-func (b *loadBar) show(p load.Progress) {
-	if p.Phase != b.phase {
-		b.close()
-		b.phase = p.Phase
-		switch p.Phase {
-		case load.PhaseConnect:
-			b.bar = b.newBar(int64(p.Conns), "connecting")
-		case load.PhaseWait, load.PhaseWarmup, load.PhaseRun:
-			b.bar = b.newBar(max(p.Total.Milliseconds(), 1), string(p.Phase))
-		}
-	}
-	if b.bar == nil {
-		return
-	}
-	switch p.Phase {
-	case load.PhaseConnect:
-		b.bar.Describe(fmt.Sprintf("connecting (%d failed)", p.Failed))
-		_ = b.bar.Set(p.Connected + p.Failed)
-	case load.PhaseWait:
-		b.bar.Describe("waiting for --start-at")
-		_ = b.bar.Set64(min(p.Elapsed.Milliseconds(), p.Total.Milliseconds()))
-	case load.PhaseWarmup, load.PhaseRun:
-		b.bar.Describe(fmt.Sprintf("%-7s %d messages", p.Phase, p.Messages))
-		_ = b.bar.Set64(min(p.Elapsed.Milliseconds(), p.Total.Milliseconds()))
-	}
-}
-
-func (b *loadBar) newBar(max int64, desc string) *progressbar.ProgressBar {
-	return progressbar.NewOptions64(max,
-		progressbar.OptionSetWriter(b.w),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-}
-
-// close clears the bar, so that the report starts on a clean line.
-func (b *loadBar) close() {
-	if b.bar != nil {
-		_ = b.bar.Clear()
-		b.bar = nil
 	}
 }

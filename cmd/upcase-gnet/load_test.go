@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 	"github.com/upcase-gnet/upcase-gnet/load"
@@ -122,6 +124,13 @@ func TestLoadFailureExit(t *testing.T) {
 	if _, code = loadJSON(t, nil, append(args, "--allow-errors")...); code != 0 {
 		t.Errorf("with --allow-errors: exit %d, want 0", code)
 	}
+	// The table counts refused connections as errors, as the exit code
+	// does, and the error line names only what happened.
+	stdout, stderr, code := run(t, nil, append([]string{"load"}, args...)...)
+	if code != 1 || !strings.Contains(stdout, "Errors           failed connections: refused 3") {
+		t.Errorf("exit %d, want 1; report:\n%s", code, stdout)
+	}
+	oneLine(t, stderr, "load: 3 failed connections (--allow-errors to accept them)")
 }
 
 // TestLoadWorkers splits a small run over two worker processes.
@@ -151,5 +160,35 @@ func TestLoadShardFromEnv(t *testing.T) {
 	res, code := loadJSON(t, []string{"JOB_COMPLETION_INDEX=2", "UPCASE_GNET_SHARDS=4"}, "--port", port, "--conns", "10", "--duration", "200ms")
 	if code != 0 || res.Shard != "2/4" || res.Conns != 2 || res.Connected != 2 {
 		t.Errorf("exit %d, shard %q, conns %d, connected %d; want shard 2/4 with 2 of 10", code, res.Shard, res.Conns, res.Connected)
+	}
+}
+
+// TestLoadProgressLines: with stderr not a terminal, a run of some seconds
+// tells its progress in whole lines, every few seconds; --quiet tells none.
+func TestLoadProgressLines(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, "--engine", "gnet", "--quiet")
+	_, port, _ := net.SplitHostPort(srv.addr)
+	for _, quiet := range []bool{false, true} {
+		t.Run(fmt.Sprintf("quiet=%v", quiet), func(t *testing.T) {
+			t.Parallel()
+			args := []string{"load", "--port", port, "--conns", "2", "--duration", (plainEvery + 1500*time.Millisecond).String()}
+			if quiet {
+				args = append(args, "--quiet")
+			}
+			_, stderr, code := run(t, nil, args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			if quiet {
+				if stderr != "" {
+					t.Errorf("--quiet: stderr %q, want nothing", stderr)
+				}
+				return
+			}
+			if !regexpMatch(`^(load: [^\r\n]*\n)+$`, stderr) || !strings.Contains(stderr, "load: measured ") {
+				t.Errorf("stderr %q, want lines of load's progress in the measured time", stderr)
+			}
+		})
 	}
 }

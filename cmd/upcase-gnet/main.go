@@ -17,6 +17,25 @@ import (
 )
 
 func main() {
+	app := newApp()
+	// urfave/cli calls CommandNotFound for "upcase-gnet nope" and "help
+	// nope", where it would otherwise exit 3, the client's code for a stall.
+	var unknown string
+	app.CommandNotFound = func(_ *cli.Context, name string) { unknown = name }
+	err := app.Run(os.Args)
+	command := commandName(app, os.Args[1:])
+	if unknown != "" {
+		err, command = unknownCommand(app, unknown), ""
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "upcase-gnet:", errorLine(command, err))
+		os.Exit(exitCode(err))
+	}
+}
+
+// newApp is the command line: its commands, each reporting a bad flag as
+// one line (oneLineUsageError).
+func newApp() *cli.App {
 	app := &cli.App{
 		Name:  "upcase-gnet",
 		Usage: "an uppercase echo server on gnet's event loop, its goroutine-per-connection twin, and the tools to compare them",
@@ -27,23 +46,14 @@ func main() {
 			compareCommand(),
 			mergeCommand(),
 		},
-		// Errors are printed once, below, as one line.
+		// Errors are printed once, by main, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   oneLineUsageError,
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = oneLineUsageError
 	}
-	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "upcase-gnet:", err)
-		os.Exit(exitCode(err))
-	}
-}
-
-// oneLineUsageError reports a bad flag as one line and exit code 2,
-// instead of urfave/cli's usage text.
-func oneLineUsageError(_ *cli.Context, err error, _ bool) error {
-	return cli.Exit(err.Error()+" (see --help)", 2)
+	return app
 }
 
 // exitCode is the code a command asked for with cli.Exit, or 1.

@@ -19,7 +19,8 @@ func mergeCommand() *cli.Command {
 		ArgsUsage: "FILE... (- for standard input)",
 		Description: `Reads load --json results, one JSON object a line, from each FILE (- is
 standard input, such as the pods' logs of an Indexed Job); other lines are
-shown on stderr and skipped. Adds their counts up and merges their HDR
+skipped, and counted in one line a file on stderr. A file with lines but no
+result in them is refused. Adds their counts up and merges their HDR
 histograms exactly, so the percentiles are those of all the shards' samples
 together. Prints load's table and one line per shard (connections,
 messages/s, errors, start skew), or with --json one JSON object.
@@ -42,20 +43,17 @@ func runMerge(c *cli.Context) error {
 	if !c.Args().Present() {
 		return cli.Exit("merge: give result files, or - for standard input", 2)
 	}
-	skipped := func(source, line string) {
-		fmt.Fprintf(c.App.ErrWriter, "merge: %s: not a result, skipped: %s\n", source, line)
-	}
 	var ins []load.Input
 	for _, name := range c.Args().Slice() {
-		var got []load.Input
-		var err error
-		if name == "-" {
-			got, err = load.ReadResults(os.Stdin, "-", skipped)
-		} else {
-			got, err = readResultFile(name, skipped)
-		}
+		got, skip, err := readResults(name)
 		if err != nil {
 			return cli.Exit(err.Error(), 1)
+		}
+		switch {
+		case len(got) == 0 && skip.lines > 0:
+			return cli.Exit(fmt.Sprintf("merge: %s: no load result, only %s: give what load --json printed", name, skip), 1)
+		case skip.lines > 0:
+			fmt.Fprintf(c.App.ErrWriter, "merge: %s: skipped %s\n", name, skip)
 		}
 		ins = append(ins, got...)
 	}
@@ -83,11 +81,42 @@ func runMerge(c *cli.Context) error {
 	return nil
 }
 
-func readResultFile(name string, skipped func(source, line string)) ([]load.Input, error) {
+// skipped is what one input of merge held that was not a result: a pod's
+// log mixes in its stderr, and a wrong file is all such lines. It is told
+// in one line, not one a line.
+type skipped struct {
+	lines int
+	first string // `3: "text"`: the first one's number and its start
+}
+
+func (s *skipped) add(source, line string) {
+	if s.lines == 0 {
+		s.first = fmt.Sprintf("%s: %.60q", source[strings.LastIndex(source, ":")+1:], line)
+	}
+	s.lines++
+}
+
+// String is how many lines were skipped, and the first.
+func (s *skipped) String() string {
+	if s.lines == 1 {
+		return "1 line that is not a result (line " + s.first + ")"
+	}
+	return fmt.Sprintf("%d lines that are not results (the first, line %s)", s.lines, s.first)
+}
+
+// readResults reads the results in file name, - for standard input, and
+// counts the lines that are not.
+func readResults(name string) ([]load.Input, *skipped, error) {
+	skip := &skipped{}
+	if name == "-" {
+		ins, err := load.ReadResults(os.Stdin, "-", skip.add)
+		return ins, skip, err
+	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
+		return nil, nil, fmt.Errorf("merge: %w", err)
 	}
 	defer f.Close()
-	return load.ReadResults(f, name, skipped)
+	ins, err := load.ReadResults(f, name, skip.add)
+	return ins, skip, err
 }

@@ -15,17 +15,19 @@ import (
 const progressEvery = 100 * time.Millisecond
 
 // originalOutput prints the original Python server's progress lines from
-// the server's hooks.
+// the server's hooks: on a terminal one line a connection rewritten with
+// "\r", elsewhere (plain) whole lines, one a connection every plainEvery.
 type originalOutput struct {
 	w        io.Writer
 	readSize int
+	plain    bool
 
 	mu   sync.Mutex
 	last map[string]time.Time
 }
 
 func newOriginalOutput(w io.Writer, readSize int) *originalOutput {
-	return &originalOutput{w: w, readSize: readSize, last: make(map[string]time.Time)}
+	return &originalOutput{w: w, readSize: readSize, plain: !terminal(w), last: make(map[string]time.Time)}
 }
 
 func (o *originalOutput) hooks() server.Hooks {
@@ -43,7 +45,19 @@ func (o *originalOutput) progress(remote net.Addr, n int64) {
 	now := time.Now()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if now.Sub(o.last[key]) < progressEvery {
+	last, seen := o.last[key]
+	if o.plain {
+		if !seen { // the first line plainEvery after the connection's first bytes
+			o.last[key] = now
+			return
+		}
+		if now.Sub(last) >= plainEvery {
+			o.last[key] = now
+			fmt.Fprintf(o.w, "%d bytes processed so far\n", n)
+		}
+		return
+	}
+	if now.Sub(last) < progressEvery {
 		return
 	}
 	o.last[key] = now
@@ -54,7 +68,11 @@ func (o *originalOutput) close(remote net.Addr, n int64, reason server.CloseReas
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.last, remote.String())
-	fmt.Fprintf(o.w, "\r%d bytes processed so far\n", n)
+	cr := "\r" // ends the line progress has been rewriting
+	if o.plain {
+		cr = ""
+	}
+	fmt.Fprintf(o.w, "%s%d bytes processed so far\n", cr, n)
 	if reason == server.ClosedPeer {
 		fmt.Fprintln(o.w, "Completed processing")
 		return
