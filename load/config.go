@@ -150,18 +150,16 @@ type Config struct {
 // input and output. Run sets the command's Stdin, Stdout and Stderr.
 type WorkerCommand func() *exec.Cmd
 
-// badField is a *config.Error for field, named name in its message, whose
-// Problem is format filled in with args.
-func badField(field, name, format string, args ...any) error {
-	return config.Errorf("load", field, name, format, args...)
-}
+// pkg makes the *config.Error of a load.Config value that cannot work.
+const pkg config.Pkg = "load"
 
 // withDefaults returns c with its zero fields filled in, or an error for a
 // value that cannot work: a *config.Error when one field's value is wrong
 // whatever the others hold. It is the one place a Config is checked.
 func (c Config) withDefaults() (Config, error) {
-	if c.Network == "" {
-		c.Network = "tcp"
+	var err error
+	if c.Network, err = pkg.Network(c.Network); err != nil {
+		return c, err
 	}
 	switch c.Network {
 	case "tcp", "tcp4", "tcp6":
@@ -176,39 +174,37 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("load: a unix socket needs a path")
 		}
 		if len(c.SourceAddrs) > 0 {
-			return c, badField("SourceAddrs", "source addresses", "cannot be used with a unix socket")
+			return c, pkg.Errorf("SourceAddrs", "source addresses", "cannot be used with a unix socket")
 		}
-	default:
-		return c, fmt.Errorf("load: unsupported network %q", c.Network)
 	}
 	if c.Conns == 0 {
 		c.Conns = DefaultConns
 	}
 	if c.Conns < 0 {
-		return c, badField("Conns", "conns", "must be positive, got %d", c.Conns)
+		return c, pkg.Errorf("Conns", "conns", "must be positive, got %d", c.Conns)
 	}
 	if err := c.applyShard(); err != nil {
 		return c, err
 	}
 	if !(c.ConnectRate >= 0) || math.IsInf(c.ConnectRate, 0) { // NaN fails >= too
-		return c, badField("ConnectRate", "connect rate", "must be a number from 0 up, got %g", c.ConnectRate)
+		return c, pkg.Errorf("ConnectRate", "connect rate", "must be a number from 0 up, got %g", c.ConnectRate)
 	}
 	if c.DialsInFlight == 0 {
 		c.DialsInFlight = DefaultDialsInFlight
 	}
 	if c.DialsInFlight < 0 {
-		return c, badField("DialsInFlight", "dials in flight", "must be positive, got %d", c.DialsInFlight)
+		return c, pkg.Errorf("DialsInFlight", "dials in flight", "must be positive, got %d", c.DialsInFlight)
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
 	}
 	if !c.StartAt.IsZero() && !c.worker {
 		if ago := time.Since(c.StartAt); ago >= 0 {
-			return c, badField("StartAt", "start time", "%s is %v in the past: the measured window would have begun before the test",
+			return c, pkg.Errorf("StartAt", "start time", "%s is %v in the past: the measured window would have begun before the test",
 				c.StartAt.UTC().Format(time.RFC3339Nano), ago.Round(time.Millisecond))
 		}
 	}
-	if err := config.NoNegative("load",
+	if err := pkg.NoNegative(
 		config.Duration{Field: "Duration", Name: "duration", Value: c.Duration},
 		config.Duration{Field: "Warmup", Name: "warmup", Value: c.Warmup},
 		config.Duration{Field: "Timeout", Name: "timeout", Value: c.Timeout},
@@ -227,13 +223,13 @@ func (c Config) withDefaults() (Config, error) {
 		c.Size = DefaultSize
 	}
 	if c.Size < 1 || c.Size > MaxSize {
-		return c, badField("Size", "size", "must be 1 byte to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Size)))
+		return c, pkg.Errorf("Size", "size", "must be 1 byte to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Size)))
 	}
 	if !(c.Rate >= 0) || math.IsInf(c.Rate, 0) {
-		return c, badField("Rate", "rate", "must be a number from 0 up, got %g", c.Rate)
+		return c, pkg.Errorf("Rate", "rate", "must be a number from 0 up, got %g", c.Rate)
 	}
 	if c.Window < 0 || c.Window > MaxSize {
-		return c, badField("Window", "window", "must be 0 to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Window)))
+		return c, pkg.Errorf("Window", "window", "must be 0 to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Window)))
 	}
 	if c.Window > 0 {
 		c.Window = max(c.Window, c.Size)
@@ -242,7 +238,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.SlowBytes = DefaultSlowBytes
 	}
 	if c.SlowBytes < 0 || c.SlowBytes > MaxSlowBytes {
-		return c, badField("SlowBytes", "slow bytes", "must be 1 byte to %s, got %s", config.FormatSize(MaxSlowBytes), config.FormatSize(c.SlowBytes))
+		return c, pkg.Errorf("SlowBytes", "slow bytes", "must be 1 byte to %s, got %s", config.FormatSize(MaxSlowBytes), config.FormatSize(c.SlowBytes))
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
@@ -257,19 +253,19 @@ func (c Config) withDefaults() (Config, error) {
 		c.Generator = DefaultGenerator
 	}
 	if _, err := engine.Parse(string(c.Generator)); err != nil {
-		return c, badField("Generator", "generator", "must name an engine: %v", err)
+		return c, pkg.Errorf("Generator", "generator", "must name an engine: %v", err)
 	}
 	if c.Mode == Slow {
 		c.Generator = engine.Goroutine
 	}
 	if c.Loops < 0 {
-		return c, badField("Loops", "loops", "must not be negative, got %d", c.Loops)
+		return c, pkg.Errorf("Loops", "loops", "must not be negative, got %d", c.Loops)
 	}
 	if c.Workers < 0 {
-		return c, badField("Workers", "workers", "must not be negative, got %d", c.Workers)
+		return c, pkg.Errorf("Workers", "workers", "must not be negative, got %d", c.Workers)
 	}
 	if c.Workers > MaxWorkers {
-		return c, badField("Workers", "workers", "must be at most %d, got %d", MaxWorkers, c.Workers)
+		return c, pkg.Errorf("Workers", "workers", "must be at most %d, got %d", MaxWorkers, c.Workers)
 	}
 	if per := ConnsPerProcess(c.DialsInFlight); c.Workers == 0 && c.Conns > MaxWorkers*per {
 		return c, fmt.Errorf("load: %d connections need more than %d workers of %d connections each", c.Conns, MaxWorkers, per)
@@ -295,7 +291,7 @@ func (c *Config) applyShard() error {
 		return fmt.Errorf("load: shard: %w", err)
 	}
 	if c.Conns < s.Count {
-		return badField("Conns", "conns", "%d over %d shards: each shard needs at least one connection", c.Conns, s.Count)
+		return pkg.Errorf("Conns", "conns", "%d over %d shards: each shard needs at least one connection", c.Conns, s.Count)
 	}
 	c.firstConn, c.Conns = s.share(c.Conns)
 	c.ConnectRate /= float64(s.Count)

@@ -2,10 +2,13 @@ package load
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/config"
 )
 
 func TestBadConfig(t *testing.T) {
@@ -60,5 +63,16 @@ func TestShardApply(t *testing.T) {
 	}
 	if _, err := (Config{Conns: 3, Shard: Shard{0, 4}}).withDefaults(); err == nil {
 		t.Error("3 connections over 4 shards: no error")
+	}
+}
+
+// TestBadNetwork: load refuses a network as server and client do, with a
+// *config.Error that names the field.
+func TestBadNetwork(t *testing.T) {
+	t.Parallel()
+	_, err := Config{Network: "udp"}.withDefaults()
+	var bad *config.Error
+	if !errors.As(err, &bad) || bad.Field != "Network" {
+		t.Errorf("withDefaults(Network udp) = %v, want a *config.Error for Network", err)
 	}
 }
