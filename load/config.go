@@ -6,6 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
@@ -309,3 +312,114 @@ func (c *Config) streamWindow() int {
 
 // target is the Result's description of where the load went.
 func (c *Config) target() string { return c.Network + " " + c.Address }
+
+// Mode is how each connection talks to the server.
+type Mode string
+
+const (
+	// PingPong writes one message and waits for its whole reply before the
+	// next, like the blocking client.
+	PingPong Mode = "pingpong"
+	// Stream writes continuously and reads concurrently: whenever the
+	// socket takes more (Config.Window 0), or with at most Config.Window
+	// bytes unacknowledged per connection.
+	Stream Mode = "stream"
+	// Slow connections each write Config.SlowBytes with a receive buffer
+	// of SlowRecvBuffer, read nothing, and hold the connection until the
+	// run ends: the clients a server must not let pile up its memory or
+	// starve the others. Result.Slow says how much the server took. It
+	// always runs on goroutines, whatever Config.Generator says.
+	Slow Mode = "slow"
+)
+
+// ParseMode turns a name into a Mode.
+func ParseMode(name string) (Mode, error) {
+	switch m := Mode(name); m {
+	case PingPong, Stream, Slow:
+		return m, nil
+	}
+	return "", fmt.Errorf("load: unknown mode %q (want %q, %q or %q)", name, PingPong, Stream, Slow)
+}
+
+// fdReserve is the descriptors a process keeps for what is not a
+// connection: pollers, event fds, pipes, the binary, standard streams.
+const fdReserve = 256
+
+// ConnsPerProcess is how many connections one process can hold within its
+// open-file limit, leaving room for dialsInFlight dials in flight (the gnet
+// generator holds two descriptors of a connection while it takes it over).
+func ConnsPerProcess(dialsInFlight int) int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<24 {
+		return 1 << 20
+	}
+	return max(int(rl.Cur)-fdReserve-2*dialsInFlight, 1)
+}
+
+// The bounds of automatic source addressing.
+const (
+	// PortsPerSource is how many connections automatic source addressing
+	// puts on one source address towards one server port: the ephemeral
+	// range here (32768-60999) holds about 28,000, less a margin for
+	// sockets still in TIME_WAIT from earlier runs.
+	PortsPerSource = 25000
+	// MaxSourceAddrs is how many 127.0.0.x source addresses automatic
+	// source addressing may use (127.0.0.1 to 127.0.0.254).
+	MaxSourceAddrs = 254
+)
+
+// autoSourceAddrs is nil (the kernel's choice) up to PortsPerSource
+// connections; past it, towards an IPv4 loopback server, it is the first
+// 127.0.0.x addresses that hold conns at PortsPerSource each.
+func autoSourceAddrs(network, address string, conns int) ([]netip.Addr, error) {
+	if network == "unix" || conns <= PortsPerSource {
+		return nil, nil
+	}
+	host, _, _ := net.SplitHostPort(address)
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.Unmap().Is4() || !ip.IsLoopback() {
+		return nil, fmt.Errorf("load: %d connections to one server port need more than one source address; "+
+			"automatic source addresses (127.0.0.x) only reach an IPv4 loopback server, give them with source addresses", conns)
+	}
+	n := (conns + PortsPerSource - 1) / PortsPerSource
+	if n > MaxSourceAddrs {
+		return nil, fmt.Errorf("load: %d connections need %d source addresses, more than the %d of 127.0.0.1-254", conns, n, MaxSourceAddrs)
+	}
+	return LoopbackSourceAddrs(n), nil
+}
+
+// LoopbackSourceAddrs is 127.0.0.1 to 127.0.0.n.
+func LoopbackSourceAddrs(n int) []netip.Addr {
+	addrs := make([]netip.Addr, n)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
+	}
+	return addrs
+}
+
+// ParseSourceAddrs reads a count (0 = automatic, N = 127.0.0.1 to
+// 127.0.0.N) or a comma-separated list of IP addresses.
+func ParseSourceAddrs(s string) ([]netip.Addr, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 0 || n > MaxSourceAddrs {
+			return nil, fmt.Errorf("load: source address count must be 0 to %d, got %d", MaxSourceAddrs, n)
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		return LoopbackSourceAddrs(n), nil
+	}
+	var addrs []netip.Addr
+	for _, f := range strings.Split(s, ",") {
+		a, err := netip.ParseAddr(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("load: source address %q: want a count or a list of IP addresses", f)
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, nil
+}
