@@ -141,11 +141,11 @@ type Config struct {
 	// firstConn is the index of this process's first connection among all
 	// workers', so that source addresses go round robin over all of them.
 	firstConn int
-	// worker is set in a worker process's Config: its parent checked
+	// inWorker is set in a worker process's Config: its parent checked
 	// StartAt when its Run began, and may since have spent part of the time
 	// left starting the worker, so a StartAt passed by now is late, not
 	// wrong.
-	worker bool
+	inWorker bool
 }
 
 // WorkerCommand makes the command of one worker process: typically this same
@@ -201,7 +201,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
 	}
-	if !c.StartAt.IsZero() && !c.worker {
+	if !c.StartAt.IsZero() && !c.inWorker {
 		if ago := time.Since(c.StartAt); ago >= 0 {
 			return c, pkg.Errorf("StartAt", "start time", "%s is %v in the past: the measured window would have begun before the test",
 				c.StartAt.UTC().Format(time.RFC3339Nano), ago.Round(time.Millisecond))

@@ -66,7 +66,7 @@ func startProgress(cfg *Config, r *runState, d *dialer, g generator) *progress {
 			pr.Measured = pr.Messages - min(base, pr.Messages)
 		}
 		if sg, ok := g.(*slowGenerator); ok {
-			pr.SlowWritten, pr.SlowComplete = sg.progress()
+			pr.SlowWritten, pr.SlowComplete = sg.soFar()
 		}
 		return pr, true
 	})

@@ -56,7 +56,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := json.Unmarshal(lines.Bytes(), &job); err != nil {
 		return fmt.Errorf("load: worker: reading the job: %w", err)
 	}
-	job.Config.worker = true
+	job.Config.inWorker = true
 	cfg, err := job.Config.withDefaults()
 	if err != nil {
 		return err
