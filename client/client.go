@@ -272,7 +272,7 @@ func (r *runner) send() bool {
 	if !r.cfg.Duplex {
 		r.progress.end()
 	}
-	if err := closeWrite(r.conn); err != nil {
+	if err := codec.CloseWrite(r.conn); err != nil {
 		r.failSend(err)
 		return false
 	}
@@ -404,16 +404,6 @@ func repeat(s string, n int64) []byte {
 	for i := 0; i < len(b); i += copy(b[i:], s) {
 	}
 	return b
-}
-
-// closeWrite shuts down the sending side, as the original's
-// shutdown(SHUT_WR): the server reads EOF and sends the rest back.
-func closeWrite(c net.Conn) error {
-	cw, ok := c.(interface{ CloseWrite() error })
-	if !ok {
-		return fmt.Errorf("client: a %T cannot shut down its sending side", c)
-	}
-	return cw.CloseWrite()
 }
 
 // isTimeout reports whether err is an expired deadline.

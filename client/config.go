@@ -51,46 +51,40 @@ type Config struct {
 // PlainEvery is how often a Plain progress line is written.
 const PlainEvery = 3 * time.Second
 
-// invalid returns a *config.Error for field, named name in its message.
-func invalid(field, name, format string, args ...any) error {
-	return config.Errorf("client", field, name, format, args...)
-}
+// pkg makes the *config.Error of a client.Config value that cannot work.
+const pkg config.Pkg = "client"
 
 // withDefaults returns c with its zero fields filled in and Bytes rounded
 // up, or a *config.Error for a value that cannot work: the one place where a
 // Config is checked.
 func (c Config) withDefaults() (Config, error) {
-	if c.Network == "" {
-		c.Network = DefaultNetwork
+	var err error
+	if c.Network, err = pkg.Network(c.Network); err != nil {
+		return c, err
 	}
-	switch c.Network {
-	case "tcp", "tcp4", "tcp6":
-		if c.Address == "" {
-			c.Address = codec.DefaultAddress
-		}
-	case "unix":
-		if c.Address == "" {
-			return c, invalid("Address", "address", "must be a socket path for a unix socket")
-		}
+	switch {
+	case c.Address != "":
+	case c.Network == "unix":
+		return c, pkg.Errorf("Address", "address", "must be a socket path for a unix socket")
 	default:
-		return c, invalid("Network", "network", "%q is not supported (want tcp, tcp4, tcp6 or unix)", c.Network)
+		c.Address = codec.DefaultAddress
 	}
 	if c.Bytes < 0 {
-		return c, invalid("Bytes", "bytes", "must not be negative, got %d", c.Bytes)
+		return c, pkg.Errorf("Bytes", "bytes", "must not be negative, got %d", c.Bytes)
 	}
 	const chunk = int64(codec.ChunkSize)
 	if c.Bytes > (1<<63-1)/chunk*chunk {
-		return c, invalid("Bytes", "bytes", "must be at most %d, got %d", (1<<63-1)/chunk*chunk, c.Bytes)
+		return c, pkg.Errorf("Bytes", "bytes", "must be at most %d, got %d", (1<<63-1)/chunk*chunk, c.Bytes)
 	}
 	c.Bytes = (c.Bytes + chunk - 1) / chunk * chunk
 	if c.StallTimeout < 0 {
-		return c, invalid("StallTimeout", "stall timeout", "must not be negative, got %v", c.StallTimeout)
+		return c, pkg.Errorf("StallTimeout", "stall timeout", "must not be negative, got %v", c.StallTimeout)
 	}
 	if c.StallTimeout == 0 {
 		c.StallTimeout = DefaultStallTimeout
 	}
 	if c.ChunkSize < 0 {
-		return c, invalid("ChunkSize", "chunk size", "must not be negative, got %d", c.ChunkSize)
+		return c, pkg.Errorf("ChunkSize", "chunk size", "must not be negative, got %d", c.ChunkSize)
 	}
 	if c.ChunkSize == 0 {
 		c.ChunkSize = codec.ChunkSize

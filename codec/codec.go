@@ -1,5 +1,10 @@
 package codec
 
+import (
+	"fmt"
+	"net"
+)
+
 const (
 	// DefaultHost and DefaultPort make up DefaultAddress.
 	DefaultHost = "127.0.0.1"
@@ -21,3 +26,14 @@ const (
 
 // Uppered is Message as every server sends it back.
 const Uppered = "CAPITALIZE THIS!"
+
+// CloseWrite shuts down c's sending side, as the original client's
+// shutdown(SHUT_WR): the end of a client's stream, after which the server
+// still owes it the replies.
+func CloseWrite(c net.Conn) error {
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok {
+		return fmt.Errorf("codec: a %T cannot shut down its sending side", c)
+	}
+	return cw.CloseWrite()
+}

@@ -114,18 +114,15 @@ type Config struct {
 	Progress func(Progress)
 }
 
-// invalid is the *config.Error for a value of field, named name, that
-// cannot work.
-func invalid(field, name, format string, args ...any) error {
-	return config.Errorf("compare", field, name, format, args...)
-}
+// pkg makes the *config.Error of a compare.Config value that cannot work.
+const pkg config.Pkg = "compare"
 
 // withDefaults fills in the zero fields of cfg, or says what cannot work,
 // for a value of a field in a *config.Error (a series' or the engines' error
 // names the series or the count): the one place where a Config is checked.
 func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Children == nil {
-		return cfg, invalid("Children", "Children", "are missing: the binary's command lines for its server and load")
+		return cfg, pkg.Errorf("Children", "Children", "are missing: the binary's command lines for its server and load")
 	}
 	if cfg.Binary == "" {
 		exe, err := os.Executable()
@@ -162,17 +159,17 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.SlowSettle = cmp.Or(cfg.SlowSettle, DefaultSlowSettle)
 	switch {
 	case cfg.Repeat < 0:
-		return cfg, invalid("Repeat", "repeat", "must be at least 1, got %d", cfg.Repeat)
+		return cfg, pkg.Errorf("Repeat", "repeat", "must be at least 1, got %d", cfg.Repeat)
 	case cfg.Duration < 0:
-		return cfg, invalid("Duration", "duration", "must be positive, got %v", cfg.Duration)
+		return cfg, pkg.Errorf("Duration", "duration", "must be positive, got %v", cfg.Duration)
 	case cfg.Size < 0:
-		return cfg, invalid("Size", "size", "must be at least 1, got %d", cfg.Size)
+		return cfg, pkg.Errorf("Size", "size", "must be at least 1, got %d", cfg.Size)
 	case cfg.Window < 0 || cfg.Window > MaxWindow:
-		return cfg, invalid("Window", "window", "must be 1 byte to %s, got %s", config.FormatSize(MaxWindow), config.FormatSize(int64(cfg.Window)))
+		return cfg, pkg.Errorf("Window", "window", "must be 1 byte to %s, got %s", config.FormatSize(MaxWindow), config.FormatSize(int64(cfg.Window)))
 	case cfg.SlowSettle < 0:
-		return cfg, invalid("SlowSettle", "slow settle", "must be positive, got %v", cfg.SlowSettle)
+		return cfg, pkg.Errorf("SlowSettle", "slow settle", "must be positive, got %v", cfg.SlowSettle)
 	case !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 0):
-		return cfg, invalid("Rate", "rate", "must be a positive number of messages a second, got %v", cfg.Rate)
+		return cfg, pkg.Errorf("Rate", "rate", "must be a positive number of messages a second, got %v", cfg.Rate)
 	}
 	cfg.Host = cmp.Or(cfg.Host, codec.DefaultHost)
 	cfg.ServerCPUs = cmp.Or(cfg.ServerCPUs, DefaultServerCPUs)
@@ -181,7 +178,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		name := cmp.Or(cfg.Taskset, "taskset")
 		path, err := exec.LookPath(name)
 		if err != nil {
-			return cfg, invalid("Pin", "pinning", "needs taskset (from util-linux): %v", err)
+			return cfg, pkg.Errorf("Pin", "pinning", "needs taskset (from util-linux): %v", err)
 		}
 		cfg.Taskset = path
 	}

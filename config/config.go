@@ -24,8 +24,24 @@ type Error struct {
 // Error is the one line "PKG: NAME PROBLEM".
 func (e *Error) Error() string { return e.Pkg + ": " + e.Name + " " + e.Problem }
 
-// Errorf returns an *Error for pkg's Config field, named name, whose
-// Problem is format filled in with args.
-func Errorf(pkg, field, name, format string, args ...any) error {
-	return &Error{Pkg: pkg, Field: field, Name: name, Problem: fmt.Sprintf(format, args...)}
+// Pkg is the package whose Config is checked, such as "server": each
+// library names itself once, and its checks make their *Error through it.
+type Pkg string
+
+// Errorf returns an *Error for p's Config field, named name, whose Problem
+// is format filled in with args.
+func (p Pkg) Errorf(field, name, format string, args ...any) error {
+	return &Error{Pkg: string(p), Field: field, Name: name, Problem: fmt.Sprintf(format, args...)}
+}
+
+// Network returns a Config's Network, "tcp" when it is empty, or an *Error
+// for Network when it is none of the networks an Address can name.
+func (p Pkg) Network(network string) (string, error) {
+	switch network {
+	case "":
+		return "tcp", nil
+	case "tcp", "tcp4", "tcp6", "unix":
+		return network, nil
+	}
+	return network, p.Errorf("Network", "network", "%q is not supported (want tcp, tcp4, tcp6 or unix)", network)
 }

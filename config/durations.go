@@ -10,12 +10,12 @@ type Duration struct {
 	Value time.Duration
 }
 
-// NoNegative returns an *Error for pkg's first field in ds that is
-// negative, or nil when none is: the check every library's timeouts share.
-func NoNegative(pkg string, ds ...Duration) error {
+// NoNegative returns an *Error for p's first field in ds that is negative,
+// or nil when none is: the check every library's timeouts share.
+func (p Pkg) NoNegative(ds ...Duration) error {
 	for _, d := range ds {
 		if d.Value < 0 {
-			return Errorf(pkg, d.Field, d.Name, "must not be negative, got %v", d.Value)
+			return p.Errorf(d.Field, d.Name, "must not be negative, got %v", d.Value)
 		}
 	}
 	return nil

@@ -6,6 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
@@ -138,11 +141,11 @@ type Config struct {
 	// firstConn is the index of this process's first connection among all
 	// workers', so that source addresses go round robin over all of them.
 	firstConn int
-	// worker is set in a worker process's Config: its parent checked
+	// inWorker is set in a worker process's Config: its parent checked
 	// StartAt when its Run began, and may since have spent part of the time
 	// left starting the worker, so a StartAt passed by now is late, not
 	// wrong.
-	worker bool
+	inWorker bool
 }
 
 // WorkerCommand makes the command of one worker process: typically this same
@@ -150,18 +153,16 @@ type Config struct {
 // input and output. Run sets the command's Stdin, Stdout and Stderr.
 type WorkerCommand func() *exec.Cmd
 
-// badField is a *config.Error for field, named name in its message, whose
-// Problem is format filled in with args.
-func badField(field, name, format string, args ...any) error {
-	return config.Errorf("load", field, name, format, args...)
-}
+// pkg makes the *config.Error of a load.Config value that cannot work.
+const pkg config.Pkg = "load"
 
 // withDefaults returns c with its zero fields filled in, or an error for a
 // value that cannot work: a *config.Error when one field's value is wrong
 // whatever the others hold. It is the one place a Config is checked.
 func (c Config) withDefaults() (Config, error) {
-	if c.Network == "" {
-		c.Network = "tcp"
+	var err error
+	if c.Network, err = pkg.Network(c.Network); err != nil {
+		return c, err
 	}
 	switch c.Network {
 	case "tcp", "tcp4", "tcp6":
@@ -176,39 +177,37 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("load: a unix socket needs a path")
 		}
 		if len(c.SourceAddrs) > 0 {
-			return c, badField("SourceAddrs", "source addresses", "cannot be used with a unix socket")
+			return c, pkg.Errorf("SourceAddrs", "source addresses", "cannot be used with a unix socket")
 		}
-	default:
-		return c, fmt.Errorf("load: unsupported network %q", c.Network)
 	}
 	if c.Conns == 0 {
 		c.Conns = DefaultConns
 	}
 	if c.Conns < 0 {
-		return c, badField("Conns", "conns", "must be positive, got %d", c.Conns)
+		return c, pkg.Errorf("Conns", "conns", "must be positive, got %d", c.Conns)
 	}
 	if err := c.applyShard(); err != nil {
 		return c, err
 	}
 	if !(c.ConnectRate >= 0) || math.IsInf(c.ConnectRate, 0) { // NaN fails >= too
-		return c, badField("ConnectRate", "connect rate", "must be a number from 0 up, got %g", c.ConnectRate)
+		return c, pkg.Errorf("ConnectRate", "connect rate", "must be a number from 0 up, got %g", c.ConnectRate)
 	}
 	if c.DialsInFlight == 0 {
 		c.DialsInFlight = DefaultDialsInFlight
 	}
 	if c.DialsInFlight < 0 {
-		return c, badField("DialsInFlight", "dials in flight", "must be positive, got %d", c.DialsInFlight)
+		return c, pkg.Errorf("DialsInFlight", "dials in flight", "must be positive, got %d", c.DialsInFlight)
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
 	}
-	if !c.StartAt.IsZero() && !c.worker {
+	if !c.StartAt.IsZero() && !c.inWorker {
 		if ago := time.Since(c.StartAt); ago >= 0 {
-			return c, badField("StartAt", "start time", "%s is %v in the past: the measured window would have begun before the test",
+			return c, pkg.Errorf("StartAt", "start time", "%s is %v in the past: the measured window would have begun before the test",
 				c.StartAt.UTC().Format(time.RFC3339Nano), ago.Round(time.Millisecond))
 		}
 	}
-	if err := config.NoNegative("load",
+	if err := pkg.NoNegative(
 		config.Duration{Field: "Duration", Name: "duration", Value: c.Duration},
 		config.Duration{Field: "Warmup", Name: "warmup", Value: c.Warmup},
 		config.Duration{Field: "Timeout", Name: "timeout", Value: c.Timeout},
@@ -227,13 +226,13 @@ func (c Config) withDefaults() (Config, error) {
 		c.Size = DefaultSize
 	}
 	if c.Size < 1 || c.Size > MaxSize {
-		return c, badField("Size", "size", "must be 1 byte to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Size)))
+		return c, pkg.Errorf("Size", "size", "must be 1 byte to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Size)))
 	}
 	if !(c.Rate >= 0) || math.IsInf(c.Rate, 0) {
-		return c, badField("Rate", "rate", "must be a number from 0 up, got %g", c.Rate)
+		return c, pkg.Errorf("Rate", "rate", "must be a number from 0 up, got %g", c.Rate)
 	}
 	if c.Window < 0 || c.Window > MaxSize {
-		return c, badField("Window", "window", "must be 0 to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Window)))
+		return c, pkg.Errorf("Window", "window", "must be 0 to %s, got %s", config.FormatSize(MaxSize), config.FormatSize(int64(c.Window)))
 	}
 	if c.Window > 0 {
 		c.Window = max(c.Window, c.Size)
@@ -242,7 +241,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.SlowBytes = DefaultSlowBytes
 	}
 	if c.SlowBytes < 0 || c.SlowBytes > MaxSlowBytes {
-		return c, badField("SlowBytes", "slow bytes", "must be 1 byte to %s, got %s", config.FormatSize(MaxSlowBytes), config.FormatSize(c.SlowBytes))
+		return c, pkg.Errorf("SlowBytes", "slow bytes", "must be 1 byte to %s, got %s", config.FormatSize(MaxSlowBytes), config.FormatSize(c.SlowBytes))
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
@@ -257,19 +256,19 @@ func (c Config) withDefaults() (Config, error) {
 		c.Generator = DefaultGenerator
 	}
 	if _, err := engine.Parse(string(c.Generator)); err != nil {
-		return c, badField("Generator", "generator", "must name an engine: %v", err)
+		return c, pkg.Errorf("Generator", "generator", "must name an engine: %v", err)
 	}
 	if c.Mode == Slow {
 		c.Generator = engine.Goroutine
 	}
 	if c.Loops < 0 {
-		return c, badField("Loops", "loops", "must not be negative, got %d", c.Loops)
+		return c, pkg.Errorf("Loops", "loops", "must not be negative, got %d", c.Loops)
 	}
 	if c.Workers < 0 {
-		return c, badField("Workers", "workers", "must not be negative, got %d", c.Workers)
+		return c, pkg.Errorf("Workers", "workers", "must not be negative, got %d", c.Workers)
 	}
 	if c.Workers > MaxWorkers {
-		return c, badField("Workers", "workers", "must be at most %d, got %d", MaxWorkers, c.Workers)
+		return c, pkg.Errorf("Workers", "workers", "must be at most %d, got %d", MaxWorkers, c.Workers)
 	}
 	if per := ConnsPerProcess(c.DialsInFlight); c.Workers == 0 && c.Conns > MaxWorkers*per {
 		return c, fmt.Errorf("load: %d connections need more than %d workers of %d connections each", c.Conns, MaxWorkers, per)
@@ -295,7 +294,7 @@ func (c *Config) applyShard() error {
 		return fmt.Errorf("load: shard: %w", err)
 	}
 	if c.Conns < s.Count {
-		return badField("Conns", "conns", "%d over %d shards: each shard needs at least one connection", c.Conns, s.Count)
+		return pkg.Errorf("Conns", "conns", "%d over %d shards: each shard needs at least one connection", c.Conns, s.Count)
 	}
 	c.firstConn, c.Conns = s.share(c.Conns)
 	c.ConnectRate /= float64(s.Count)
@@ -313,3 +312,114 @@ func (c *Config) streamWindow() int {
 
 // target is the Result's description of where the load went.
 func (c *Config) target() string { return c.Network + " " + c.Address }
+
+// Mode is how each connection talks to the server.
+type Mode string
+
+const (
+	// PingPong writes one message and waits for its whole reply before the
+	// next, like the blocking client.
+	PingPong Mode = "pingpong"
+	// Stream writes continuously and reads concurrently: whenever the
+	// socket takes more (Config.Window 0), or with at most Config.Window
+	// bytes unacknowledged per connection.
+	Stream Mode = "stream"
+	// Slow connections each write Config.SlowBytes with a receive buffer
+	// of SlowRecvBuffer, read nothing, and hold the connection until the
+	// run ends: the clients a server must not let pile up its memory or
+	// starve the others. Result.Slow says how much the server took. It
+	// always runs on goroutines, whatever Config.Generator says.
+	Slow Mode = "slow"
+)
+
+// ParseMode turns a name into a Mode.
+func ParseMode(name string) (Mode, error) {
+	switch m := Mode(name); m {
+	case PingPong, Stream, Slow:
+		return m, nil
+	}
+	return "", fmt.Errorf("load: unknown mode %q (want %q, %q or %q)", name, PingPong, Stream, Slow)
+}
+
+// fdReserve is the descriptors a process keeps for what is not a
+// connection: pollers, event fds, pipes, the binary, standard streams.
+const fdReserve = 256
+
+// ConnsPerProcess is how many connections one process can hold within its
+// open-file limit, leaving room for dialsInFlight dials in flight (the gnet
+// generator holds two descriptors of a connection while it takes it over).
+func ConnsPerProcess(dialsInFlight int) int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<24 {
+		return 1 << 20
+	}
+	return max(int(rl.Cur)-fdReserve-2*dialsInFlight, 1)
+}
+
+// The bounds of automatic source addressing.
+const (
+	// PortsPerSource is how many connections automatic source addressing
+	// puts on one source address towards one server port: the ephemeral
+	// range here (32768-60999) holds about 28,000, less a margin for
+	// sockets still in TIME_WAIT from earlier runs.
+	PortsPerSource = 25000
+	// MaxSourceAddrs is how many 127.0.0.x source addresses automatic
+	// source addressing may use (127.0.0.1 to 127.0.0.254).
+	MaxSourceAddrs = 254
+)
+
+// autoSourceAddrs is nil (the kernel's choice) up to PortsPerSource
+// connections; past it, towards an IPv4 loopback server, it is the first
+// 127.0.0.x addresses that hold conns at PortsPerSource each.
+func autoSourceAddrs(network, address string, conns int) ([]netip.Addr, error) {
+	if network == "unix" || conns <= PortsPerSource {
+		return nil, nil
+	}
+	host, _, _ := net.SplitHostPort(address)
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.Unmap().Is4() || !ip.IsLoopback() {
+		return nil, fmt.Errorf("load: %d connections to one server port need more than one source address; "+
+			"automatic source addresses (127.0.0.x) only reach an IPv4 loopback server, give them with source addresses", conns)
+	}
+	n := (conns + PortsPerSource - 1) / PortsPerSource
+	if n > MaxSourceAddrs {
+		return nil, fmt.Errorf("load: %d connections need %d source addresses, more than the %d of 127.0.0.1-254", conns, n, MaxSourceAddrs)
+	}
+	return LoopbackSourceAddrs(n), nil
+}
+
+// LoopbackSourceAddrs is 127.0.0.1 to 127.0.0.n.
+func LoopbackSourceAddrs(n int) []netip.Addr {
+	addrs := make([]netip.Addr, n)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
+	}
+	return addrs
+}
+
+// ParseSourceAddrs reads a count (0 = automatic, N = 127.0.0.1 to
+// 127.0.0.N) or a comma-separated list of IP addresses.
+func ParseSourceAddrs(s string) ([]netip.Addr, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 0 || n > MaxSourceAddrs {
+			return nil, fmt.Errorf("load: source address count must be 0 to %d, got %d", MaxSourceAddrs, n)
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		return LoopbackSourceAddrs(n), nil
+	}
+	var addrs []netip.Addr
+	for _, f := range strings.Split(s, ",") {
+		a, err := netip.ParseAddr(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("load: source address %q: want a count or a list of IP addresses", f)
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, nil
+}

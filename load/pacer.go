@@ -29,17 +29,17 @@ func newPacer(rate float64) pacer {
 // capped reports whether there is a rate cap at all.
 func (p pacer) capped() bool { return p.interval > 0 }
 
-// take returns how many of want messages may go now, at most want, and the
-// time the last of them was due; it moves *due on past them. Uncapped, every
-// message is due now.
-func (p pacer) take(due *int64, now int64, want int) (n int, intended int64) {
+// take returns how many of want messages may go at at, at most want, and
+// the time the last of them was due; it moves *due on past them. Uncapped,
+// every message is due at once.
+func (p pacer) take(due *int64, at int64, want int) (n int, intended int64) {
 	if p.interval == 0 {
-		return want, now
+		return want, at
 	}
-	if now < *due || want <= 0 {
+	if at < *due || want <= 0 {
 		return 0, 0
 	}
-	n = int(min((now-*due)/p.interval+1, int64(want)))
+	n = int(min((at-*due)/p.interval+1, int64(want)))
 	*due += int64(n) * p.interval
 	return n, *due - p.interval
 }
@@ -114,10 +114,10 @@ func (w *wheel[T]) hold(x T, due int64) {
 	*s = append(*s, x)
 }
 
-// release calls f for everything held in the slots up to now. What f holds
+// release calls f for everything held in the slots up to at. What f holds
 // again goes into a later slot.
-func (w *wheel[T]) release(now int64, f func(T)) {
-	for w.next <= now/w.tick {
+func (w *wheel[T]) release(at int64, f func(T)) {
+	for w.next <= at/w.tick {
 		s := &w.slots[w.next%int64(len(w.slots))]
 		w.next++
 		xs := *s

@@ -66,7 +66,7 @@ func startProgress(cfg *Config, r *runState, d *dialer, g generator) *progress {
 			pr.Measured = pr.Messages - min(base, pr.Messages)
 		}
 		if sg, ok := g.(*slowGenerator); ok {
-			pr.SlowWritten, pr.SlowComplete = sg.progress()
+			pr.SlowWritten, pr.SlowComplete = sg.soFar()
 		}
 		return pr, true
 	})
@@ -82,4 +82,43 @@ func (p *progress) enter(ph Phase, long time.Duration) {
 	p.mu.Lock()
 	p.ph, p.at, p.long, p.base = ph, time.Now(), long, base
 	p.mu.Unlock()
+}
+
+// recentLatency keeps the counts of the last second of progress intervals,
+// for Progress.RecentP99: one slot an interval, the oldest replaced by the
+// newest.
+type recentLatency struct {
+	slots [time.Second / progressEvery][latencyBuckets]uint64
+	next  int
+}
+
+// p99 takes the counts of ts into the newest slot and returns the p99 of
+// the last second in microseconds, to the top of its bucket; 0 if no
+// latency was counted in it.
+func (r *recentLatency) p99(ts []*tally) float64 {
+	slot := &r.slots[r.next]
+	r.next = (r.next + 1) % len(r.slots)
+	*slot = [latencyBuckets]uint64{}
+	for _, t := range ts {
+		t.recent.takeInto(slot)
+	}
+	var sum [latencyBuckets]uint64
+	var total uint64
+	for i := range r.slots {
+		for b, n := range r.slots[i] {
+			sum[b] += n
+			total += n
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	rank := total - total/100 // the count at or below the p99, at least 1
+	var seen uint64
+	for b, n := range sum {
+		if seen += n; seen >= rank {
+			return float64(bucketTop(b)) / 1e3
+		}
+	}
+	return float64(bucketTop(latencyBuckets-1)) / 1e3
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"testing"
+	"time"
 )
 
 // TestMeasuringByClock: with a start time, what completes is measured by
@@ -35,6 +36,29 @@ func TestMeasuringByClock(t *testing.T) {
 		r.phase.Store(tc.phase)
 		if got := r.measuring(tc.at); got != tc.want {
 			t.Errorf("phase %d at %d: measuring %v, want %v", tc.phase, tc.at, got, tc.want)
+		}
+	}
+}
+
+// TestBuckets: every value falls in a bucket whose top is at or above it,
+// within an eighth, and above the previous bucket's top.
+func TestBuckets(t *testing.T) {
+	t.Parallel()
+	values := []int64{0, 1, 7, 8, 9, 15, 16, 17, 1000, 1023, 1024, 999_999, int64(time.Hour), 1<<62 + 12345, 1<<63 - 1}
+	for v := int64(1); v < 1<<20; v = v*3 + 1 {
+		values = append(values, v)
+	}
+	for _, v := range values {
+		b := bucketOf(v)
+		if b < 0 || b >= latencyBuckets {
+			t.Fatalf("bucketOf(%d) = %d, out of [0, %d)", v, b, latencyBuckets)
+		}
+		top := bucketTop(b)
+		if top < v || float64(top-v) > float64(v)/8 {
+			t.Errorf("%d is in bucket %d, whose top is %d: want at or above it, within an eighth", v, b, top)
+		}
+		if b > 0 && bucketTop(b-1) >= v {
+			t.Errorf("%d is in bucket %d, but bucket %d reaches %d", v, b, b-1, bucketTop(b-1))
 		}
 	}
 }

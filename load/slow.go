@@ -212,9 +212,9 @@ func (g *slowGenerator) stop() {
 	}
 }
 
-// progress is the bytes written so far and the connections that have
-// written all of theirs.
-func (g *slowGenerator) progress() (written uint64, complete int) {
+// soFar is the bytes written so far and the connections that have written
+// all of theirs.
+func (g *slowGenerator) soFar() (written uint64, complete int) {
 	return g.written.Load(), int(g.complete.Load())
 }
 

@@ -32,25 +32,10 @@ type workerJob struct {
 }
 
 type workerMsg struct {
-	Progress *workerProgress `json:"progress,omitempty"`
-	Ready    *Result         `json:"ready,omitempty"`
-	Result   *Result         `json:"result,omitempty"`
-	Error    string          `json:"error,omitempty"`
-}
-
-// workerProgress is Progress on the wire.
-type workerProgress struct {
-	Phase     Phase         `json:"phase"`
-	Connected int           `json:"connected"`
-	Failed    int           `json:"failed"`
-	Messages  uint64        `json:"messages"`
-	Measured  uint64        `json:"measured"`
-	Elapsed   time.Duration `json:"elapsed_ns"`
-	Total     time.Duration `json:"total_ns"`
-	// SlowWritten, SlowComplete and RecentP99 are Progress's.
-	SlowWritten  uint64  `json:"slow_written_bytes,omitempty"`
-	SlowComplete int     `json:"slow_complete_conns,omitempty"`
-	RecentP99    float64 `json:"recent_p99_us,omitempty"`
+	Progress *Progress `json:"progress,omitempty"`
+	Ready    *Result   `json:"ready,omitempty"`
+	Result   *Result   `json:"result,omitempty"`
+	Error    string    `json:"error,omitempty"`
 }
 
 const (
@@ -71,7 +56,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := json.Unmarshal(lines.Bytes(), &job); err != nil {
 		return fmt.Errorf("load: worker: reading the job: %w", err)
 	}
-	job.Config.worker = true
+	job.Config.inWorker = true
 	cfg, err := job.Config.withDefaults()
 	if err != nil {
 		return err
@@ -86,7 +71,7 @@ func ServeWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 		return enc.Encode(m)
 	}
 	cfg.Progress = func(p Progress) {
-		_ = send(workerMsg{Progress: &workerProgress{p.Phase, p.Connected, p.Failed, p.Messages, p.Measured, p.Elapsed, p.Total, p.SlowWritten, p.SlowComplete, p.RecentP99}})
+		_ = send(workerMsg{Progress: &p})
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -129,7 +114,7 @@ type worker struct {
 	stderr tail.Buffer // a worker's last words
 
 	mu       sync.Mutex
-	progress workerProgress
+	progress Progress      // the worker's own, its Conns its share
 	ready    chan struct{} // closed on Ready
 	result   *Result
 	err      error

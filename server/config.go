@@ -125,21 +125,15 @@ type parkHooks struct {
 	dropEnroll func(remote net.Addr) bool
 }
 
-// invalid returns a *config.Error for field, named name in its message.
-func invalid(field, name, format string, args ...any) error {
-	return config.Errorf("server", field, name, format, args...)
-}
+// pkg makes the *config.Error of a server.Config value that cannot work.
+const pkg config.Pkg = "server"
 
 // withDefaults returns c with its zero fields filled in, or a *config.Error
 // for a value that cannot work: the one place where a Config is checked.
 func (c Config) withDefaults() (Config, error) {
-	if c.Network == "" {
-		c.Network = "tcp"
-	}
-	switch c.Network {
-	case "tcp", "tcp4", "tcp6", "unix":
-	default:
-		return c, invalid("Network", "network", "%q is not supported (want tcp, tcp4, tcp6 or unix)", c.Network)
+	var err error
+	if c.Network, err = pkg.Network(c.Network); err != nil {
+		return c, err
 	}
 	if c.Address == "" {
 		c.Address = codec.DefaultAddress
@@ -148,22 +142,22 @@ func (c Config) withDefaults() (Config, error) {
 		c.UnixMode = DefaultUnixMode
 	}
 	if c.UnixMode&^os.ModePerm != 0 {
-		return c, invalid("UnixMode", "unix socket mode", "%#o has more than permission bits (0777)", uint32(c.UnixMode))
+		return c, pkg.Errorf("UnixMode", "unix socket mode", "%#o has more than permission bits (0777)", uint32(c.UnixMode))
 	}
 	if c.Engine == "" {
 		c.Engine = engine.Gnet
 	}
 	if _, err := engine.Parse(string(c.Engine)); err != nil {
-		return c, invalid("Engine", "engine", "must name an engine: %v", err)
+		return c, pkg.Errorf("Engine", "engine", "must name an engine: %v", err)
 	}
 	if c.Loops < 0 {
-		return c, invalid("Loops", "loops", "must not be negative, got %d", c.Loops)
+		return c, pkg.Errorf("Loops", "loops", "must not be negative, got %d", c.Loops)
 	}
 	if c.ReadSize == 0 {
 		c.ReadSize = codec.MaxRead
 	}
 	if c.ReadSize < 1 || c.ReadSize > MaxReadSize {
-		return c, invalid("ReadSize", "read size", "must be 1 byte to %s, got %s", config.FormatSize(MaxReadSize), config.FormatSize(int64(c.ReadSize)))
+		return c, pkg.Errorf("ReadSize", "read size", "must be 1 byte to %s, got %s", config.FormatSize(MaxReadSize), config.FormatSize(int64(c.ReadSize)))
 	}
 	switch {
 	case c.MaxBuffer == 0:
@@ -171,7 +165,7 @@ func (c Config) withDefaults() (Config, error) {
 	case c.MaxBuffer < 0:
 		c.MaxBuffer = NoLimit
 	case c.MaxBuffer < int64(c.ReadSize):
-		return c, invalid("MaxBuffer", "max buffer", "%d is below the read size %d", c.MaxBuffer, c.ReadSize)
+		return c, pkg.Errorf("MaxBuffer", "max buffer", "%d is below the read size %d", c.MaxBuffer, c.ReadSize)
 	}
 	switch {
 	case c.MaxMemory == 0:
@@ -179,12 +173,12 @@ func (c Config) withDefaults() (Config, error) {
 	case c.MaxMemory < 0:
 		c.MaxMemory = NoLimit
 	case c.MaxMemory < chunkSize:
-		return c, invalid("MaxMemory", "max memory", "%d is below one %d-byte chunk", c.MaxMemory, chunkSize)
+		return c, pkg.Errorf("MaxMemory", "max memory", "%d is below one %d-byte chunk", c.MaxMemory, chunkSize)
 	}
 	if c.MaxConns < 0 {
-		return c, invalid("MaxConns", "max conns", "must not be negative, got %d", c.MaxConns)
+		return c, pkg.Errorf("MaxConns", "max conns", "must not be negative, got %d", c.MaxConns)
 	}
-	if err := config.NoNegative("server",
+	if err := pkg.NoNegative(
 		config.Duration{Field: "IdleTimeout", Name: "idle timeout", Value: c.IdleTimeout},
 		config.Duration{Field: "WriteTimeout", Name: "write timeout", Value: c.WriteTimeout},
 		config.Duration{Field: "DrainTimeout", Name: "drain timeout", Value: c.DrainTimeout},

@@ -465,9 +465,7 @@ func (g *goroutineConn) linger() {
 			return // closed next, and reset
 		}
 	}
-	if cw, ok := g.c.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-	}
+	_ = codec.CloseWrite(g.c)
 	g.mu.Lock()
 	g.c.SetReadDeadline(g.drainBy)
 	g.mu.Unlock()

@@ -101,6 +101,12 @@ func TestBadInputIsOneLine(t *testing.T) {
 		// The command's name once, where the library has its own prefix.
 		{"library prefix", []string{"serve", "--port", "0", "--max-buffer", "10"}, 2, "upcase-gnet: serve: --max-buffer 10 is below"},
 		{"command prefix", []string{"serve", "--port", "0", "--read-size", "0"}, 2, "upcase-gnet: serve: --read-size"},
+		// A 0 that the library would read as its default: every command
+		// refuses it in one form, from its table (fields.fill).
+		{"serve zero", []string{"serve", "--port", "0", "--drain-timeout", "0s"}, 2, "upcase-gnet: serve: --drain-timeout must be positive, got 0s"},
+		{"client zero", []string{"client", "--port", port, "--stall-timeout", "0s"}, 2, "upcase-gnet: client: --stall-timeout must be positive, got 0s"},
+		{"load zero", []string{"load", "--port", port, "--generator", ""}, 2, "upcase-gnet: load: --generator must name an engine, got none"},
+		{"compare zero", []string{"compare", "--repeat", "0"}, 2, "upcase-gnet: compare: --repeat must be at least 1, got 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -72,16 +72,16 @@ func runClient(c *cli.Context) error {
 	}
 }
 
-// clientFlags names the flag that sets each client.Config field a
-// *config.Error from client.Run can name.
-var clientFlags = map[string]string{
-	"StallTimeout": "stall-timeout",
+// clientFlags are the flags that set client.Config's fields.
+var clientFlags = fields{
+	{name: "Duplex", flag: "duplex"},
+	{name: "StallTimeout", flag: "stall-timeout", zero: zeroTime},
 }
 
 // clientConfig turns the command line into a client.Config, or an error
 // that names the bad value.
 func clientConfig(c *cli.Context) (client.Config, error) {
-	cfg := client.Config{Bytes: 16, Duplex: c.Bool("duplex"), StallTimeout: c.Duration("stall-timeout")}
+	cfg := client.Config{Bytes: 16}
 	switch args := c.Args(); args.Len() {
 	case 0:
 	case 1:
@@ -95,8 +95,8 @@ func clientConfig(c *cli.Context) (client.Config, error) {
 	}
 	// client.Config checks every value (Run); here only the zero that
 	// would read as its default, where the flag shows the default instead.
-	if cfg.StallTimeout == 0 {
-		return cfg, errors.New("client: --stall-timeout must be positive, got 0s")
+	if err := clientFlags.fill(c, &cfg); err != nil {
+		return cfg, err
 	}
 	if path := c.String("unix"); path != "" {
 		cfg.Network, cfg.Address = "unix", path

@@ -137,16 +137,18 @@ func runCompare(c *cli.Context) error {
 	return nil
 }
 
-// compareFlags names the flag that sets each compare.Config field a
-// *config.Error from compare.Run can name.
-var compareFlags = map[string]string{
-	"Duration":   "duration",
-	"Repeat":     "repeat",
-	"Size":       "size",
-	"Rate":       "rate",
-	"Window":     "window",
-	"SlowSettle": "slow-settle",
-	"Pin":        "pin",
+// compareFlags are the flags that set compare.Config's fields.
+var compareFlags = fields{
+	{name: "Duration", flag: "duration", zero: zeroTime},
+	{name: "Warmup", flag: "warmup"},
+	{name: "Repeat", flag: "repeat", zero: zeroCount},
+	{name: "Size", flag: "size", zero: zeroCount},
+	{name: "Rate", flag: "rate", zero: "must be a positive number of messages a second, got 0"},
+	{name: "SlowSettle", flag: "slow-settle", zero: zeroTime},
+	{name: "Window", flag: "window", parsed: true},
+	{name: "Pin", flag: "pin"},
+	{name: "ServerCPUs", flag: "server-cpus"},
+	{name: "LoadCPUs", flag: "load-cpus"},
 }
 
 // compareConfig turns the command line into a compare.Config, or an error
@@ -162,36 +164,20 @@ func compareConfig(c *cli.Context) (compare.Config, error) {
 	cfg := compare.Config{
 		Children:   children{},
 		Series:     series,
-		Duration:   c.Duration("duration"),
-		Warmup:     c.Duration("warmup"),
-		Repeat:     c.Int("repeat"),
-		Size:       c.Int("size"),
-		Rate:       c.Float64("rate"),
-		SlowSettle: c.Duration("slow-settle"),
-		Pin:        c.Bool("pin"),
-		ServerCPUs: c.String("server-cpus"),
-		LoadCPUs:   c.String("load-cpus"),
 		ServerArgs: strings.Fields(c.String("server-args")),
 		LoadArgs:   strings.Fields(c.String("load-args")),
 	}
 	// compare.Config checks every value (Run; badValue names the flag); the
 	// command line only parses what flags spell, and refuses the values that
 	// would read as something else there: a 0 that compare.Config reads as
-	// its default where the flag shows its default instead, a negative
-	// --warmup that it reads as none, and a window int cannot hold.
+	// its default where the flag shows its default instead (fill), a
+	// negative --warmup that it reads as none, and a window int cannot hold.
+	if err := compareFlags.fill(c, &cfg); err != nil {
+		return cfg, err
+	}
 	switch {
-	case cfg.Duration == 0:
-		return cfg, errors.New("compare: --duration must be positive, got 0s")
 	case cfg.Warmup < 0:
 		return cfg, fmt.Errorf("compare: --warmup must not be negative, got %v", cfg.Warmup)
-	case cfg.Repeat == 0:
-		return cfg, errors.New("compare: --repeat must be at least 1, got 0")
-	case cfg.Size == 0:
-		return cfg, errors.New("compare: --size must be at least 1, got 0")
-	case cfg.Rate == 0:
-		return cfg, errors.New("compare: --rate must be a positive number of messages a second, got 0")
-	case cfg.SlowSettle == 0:
-		return cfg, errors.New("compare: --slow-settle must be positive, got 0s")
 	case c.Int("read-size") < 0:
 		return cfg, fmt.Errorf("compare: --read-size must not be negative, got %d", c.Int("read-size"))
 	}

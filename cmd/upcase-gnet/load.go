@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/upcase-gnet/upcase-gnet/codec"
 	"github.com/upcase-gnet/upcase-gnet/config"
-	"github.com/upcase-gnet/upcase-gnet/engine"
 	"github.com/upcase-gnet/upcase-gnet/load"
 )
 
@@ -141,34 +139,9 @@ func runLoad(c *cli.Context) error {
 // times) and refuses a 0 that load.Config would read as its own default;
 // load checks every value when it runs (badValue).
 func loadConfig(c *cli.Context) (load.Config, error) {
-	cfg := load.Config{
-		Conns:       c.Int("conns"),
-		ConnectRate: c.Float64("connect-rate"),
-		Duration:    c.Duration("duration"),
-		Warmup:      c.Duration("warmup"),
-		Size:        int(c.Generic("size").(*sizeFlag).Bytes()),
-		Rate:        c.Float64("rate"),
-		Window:      int(c.Generic("window").(*sizeFlag).Bytes()),
-		SlowBytes:   c.Generic("slow-bytes").(*sizeFlag).Bytes(),
-		Timeout:     c.Duration("timeout"),
-		Generator:   engine.Name(c.String("generator")),
-		Workers:     c.Int("workers"),
-	}
-	// A flag's default is the flag's own; given as 0 here it would run
-	// load's default instead.
-	switch {
-	case cfg.Conns == 0:
-		return cfg, errors.New("load: --conns must be at least 1, got 0")
-	case cfg.Duration == 0:
-		return cfg, errors.New("load: --duration must be positive, got 0s")
-	case cfg.Timeout == 0:
-		return cfg, errors.New("load: --timeout must be positive, got 0s")
-	case cfg.Size == 0:
-		return cfg, errors.New("load: --size must be at least 1 byte, got 0")
-	case cfg.SlowBytes == 0:
-		return cfg, errors.New("load: --slow-bytes must be at least 1 byte, got 0")
-	case cfg.Generator == "":
-		return cfg, errors.New("load: --generator must name an engine, got none")
+	var cfg load.Config
+	if err := loadFlags.fill(c, &cfg); err != nil {
+		return cfg, err
 	}
 	var err error
 	if p := c.String("unix"); p != "" {
@@ -199,22 +172,21 @@ func loadConfig(c *cli.Context) (load.Config, error) {
 	return cfg, nil
 }
 
-// loadFlags names the flag that sets each load.Config field that a flag
-// sets, for badValue.
-var loadFlags = map[string]string{
-	"Conns":       "conns",
-	"ConnectRate": "connect-rate",
-	"Duration":    "duration",
-	"Warmup":      "warmup",
-	"Size":        "size",
-	"Rate":        "rate",
-	"Window":      "window",
-	"SlowBytes":   "slow-bytes",
-	"Timeout":     "timeout",
-	"Generator":   "generator",
-	"Workers":     "workers",
-	"SourceAddrs": "source-addrs",
-	"StartAt":     "start-at",
+// loadFlags are the flags that set load.Config's fields.
+var loadFlags = fields{
+	{name: "Conns", flag: "conns", zero: zeroCount},
+	{name: "ConnectRate", flag: "connect-rate"},
+	{name: "Duration", flag: "duration", zero: zeroTime},
+	{name: "Warmup", flag: "warmup"},
+	{name: "Timeout", flag: "timeout", zero: zeroTime},
+	{name: "Size", flag: "size", zero: zeroBytes},
+	{name: "SlowBytes", flag: "slow-bytes", zero: zeroBytes},
+	{name: "Generator", flag: "generator", zero: "must name an engine, got none"},
+	{name: "Rate", flag: "rate"},
+	{name: "Window", flag: "window"},
+	{name: "Workers", flag: "workers"},
+	{name: "SourceAddrs", flag: "source-addrs", parsed: true},
+	{name: "StartAt", flag: "start-at", parsed: true},
 }
 
 // workerCommand re-runs this binary as a load worker.

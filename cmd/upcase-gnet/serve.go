@@ -78,50 +78,31 @@ func runServe(c *cli.Context) error {
 	if engine.IsFloor(eng) {
 		return serveFloor(c, eng, logger)
 	}
-	maxBuffer := c.Generic("max-buffer").(*sizeFlag).Bytes()
-	if maxBuffer == 0 {
-		maxBuffer = server.NoLimit
+	// server.Config checks every value (Start); the command line only
+	// parses its syntax, and refuses the zeros that would read as the
+	// library's "default" where the flag shows its default instead.
+	cfg := server.Config{Network: "tcp", Engine: eng, Logger: logger}
+	if err := serveFlags.fill(c, &cfg); err != nil {
+		return cli.Exit(err.Error(), 2)
 	}
-	maxMemory := c.Generic("max-memory").(*sizeFlag).Bytes()
-	if maxMemory == 0 {
-		maxMemory = server.NoLimit
+	for _, limit := range []*int64{&cfg.MaxBuffer, &cfg.MaxMemory} {
+		if *limit == 0 {
+			*limit = server.NoLimit // the flags' 0 is no limit, the library's its default
+		}
 	}
 	addr, err := joinHostPort(c.String("host"), c.Int("port"))
 	if err != nil && c.String("unix") == "" {
 		return cli.Exit(err.Error(), 2)
 	}
-	cfg := server.Config{
-		Network:       "tcp",
-		Address:       addr,
-		Engine:        eng,
-		Loops:         c.Int("loops"),
-		ReadSize:      c.Int("read-size"),
-		MaxBuffer:     maxBuffer,
-		MaxMemory:     maxMemory,
-		MaxConns:      c.Int("max-conns"),
-		IdleTimeout:   c.Duration("idle-timeout"),
-		WriteTimeout:  c.Duration("write-timeout"),
-		DrainTimeout:  c.Duration("drain-timeout"),
-		FinishTimeout: c.Duration("finish-timeout"),
-		Logger:        logger,
-	}
+	cfg.Address = addr
 	if p := c.String("unix"); p != "" {
 		cfg.Network, cfg.Address = "unix", p
 	}
-	// server.Config checks every value (Start); the command line only
-	// parses its syntax, and refuses the zeros that would read as the
-	// library's "default" where the flag shows its default instead.
 	mode, err := strconv.ParseUint(c.String("unix-mode"), 8, 32)
 	if err != nil || mode == 0 {
 		return cli.Exit(fmt.Sprintf("--unix-mode must be octal permissions from 1 to 0777, got %q", c.String("unix-mode")), 2)
 	}
 	cfg.UnixMode = os.FileMode(mode)
-	if cfg.ReadSize == 0 {
-		return cli.Exit("--read-size must be at least 1, got 0", 2)
-	}
-	if cfg.DrainTimeout == 0 {
-		return cli.Exit("--drain-timeout must be positive", 2)
-	}
 	out := c.App.Writer
 	quiet := c.Bool("quiet")
 	if !quiet {
@@ -237,20 +218,19 @@ func serveFloor(c *cli.Context, eng engine.Name, logger *slog.Logger) error {
 	return nil
 }
 
-// serveFlags names the flag that sets each server.Config field a
-// *config.Error from server.Start can name.
-var serveFlags = map[string]string{
-	"UnixMode":      "unix-mode",
-	"Engine":        "engine",
-	"Loops":         "loops",
-	"ReadSize":      "read-size",
-	"MaxBuffer":     "max-buffer",
-	"MaxMemory":     "max-memory",
-	"MaxConns":      "max-conns",
-	"IdleTimeout":   "idle-timeout",
-	"WriteTimeout":  "write-timeout",
-	"DrainTimeout":  "drain-timeout",
-	"FinishTimeout": "finish-timeout",
+// serveFlags are the flags that set server.Config's fields.
+var serveFlags = fields{
+	{name: "UnixMode", flag: "unix-mode", parsed: true},
+	{name: "Engine", flag: "engine", parsed: true},
+	{name: "Loops", flag: "loops"},
+	{name: "ReadSize", flag: "read-size", zero: zeroCount},
+	{name: "MaxBuffer", flag: "max-buffer"},
+	{name: "MaxMemory", flag: "max-memory"},
+	{name: "MaxConns", flag: "max-conns"},
+	{name: "IdleTimeout", flag: "idle-timeout"},
+	{name: "WriteTimeout", flag: "write-timeout"},
+	{name: "DrainTimeout", flag: "drain-timeout", zero: zeroTime},
+	{name: "FinishTimeout", flag: "finish-timeout"},
 }
 
 // summarize prints one line of server counters every period until ctx ends.

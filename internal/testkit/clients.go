@@ -65,15 +65,9 @@ func Dial(t testing.TB, addr net.Addr) net.Conn {
 	return c
 }
 
-// CloseWrite shuts down the sending side of a TCP or unix connection: the
-// client's EOF, after which a server still owes it the replies.
-func CloseWrite(c net.Conn) error {
-	cw, ok := c.(interface{ CloseWrite() error })
-	if !ok {
-		return fmt.Errorf("%T cannot shut down its sending side", c)
-	}
-	return cw.CloseWrite()
-}
+// CloseWrite is codec.CloseWrite, beside Reset and SendOnly, the other ends
+// a test client can give its connection.
+var CloseWrite = codec.CloseWrite
 
 // Reset closes a TCP connection with a reset instead of a FIN (SO_LINGER
 // 0), whatever is still in flight either way.

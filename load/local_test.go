@@ -71,7 +71,7 @@ func TestStartAtPast(t *testing.T) {
 			t.Errorf("StartAt %v ago: %q", ago, msg)
 		}
 	}
-	if _, err := (Config{StartAt: time.Now().Add(-time.Second), worker: true}).withDefaults(); err != nil {
+	if _, err := (Config{StartAt: time.Now().Add(-time.Second), inWorker: true}).withDefaults(); err != nil {
 		t.Errorf("a worker's StartAt, checked by its parent: %v", err)
 	}
 	if _, err := (Config{StartAt: time.Now().Add(time.Minute)}).withDefaults(); err != nil {
