@@ -1,0 +1,72 @@
+package server
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/upcase-gnet/upcase-gnet/engine"
+)
+
+// gshared is what every part of the gnet engine shares, engine-wide: each
+// connection carries it, as net/http's conn carries its *Server.
+type gshared struct {
+	cfg      *Config
+	st       *counters
+	log      *slog.Logger
+	readCap  int // gnet's read buffer, and the most one OnTraffic gets
+	oobSlack int // what FIONREAD may count that no read returns
+
+	stopping atomic.Bool   // a graceful stop has begun
+	ran      chan struct{} // closed when gnet.Run has returned
+
+	fin       finishers
+	unparks   sync.WaitGroup // parked connections waiting for gnet's enroll answer
+	parkLog   parkLog
+	turnWaits atomic.Int64 // backlogged connections sent to wait their turn
+}
+
+func newShared(cfg *Config, st *counters) *gshared {
+	return &gshared{
+		cfg:      cfg,
+		st:       st,
+		log:      cfg.Logger.With("engine", string(engine.Gnet)),
+		readCap:  gnetReadCap(cfg.ReadSize),
+		oobSlack: oobSlack(cfg.Network),
+		ran:      make(chan struct{}),
+	}
+}
+
+// gnetReadCap is the read buffer gnet uses for a read size: rounded up to a
+// power of two of at least 1 KiB (TestGnetAssumesReadCap). It bounds a read
+// event as the original's recv(1024) did, so that streams cannot starve a
+// light connection beside them; writes are batched instead (gconn.send).
+func gnetReadCap(readSize int) int {
+	c := 1024
+	for c < readSize {
+		c <<= 1
+	}
+	return c
+}
+
+// finishPatience is how long a client that shut down its side may take none
+// of its replies: the finish timeout, or the idle timeout when shorter.
+func (sh *gshared) finishPatience() time.Duration {
+	p := sh.cfg.FinishTimeout
+	if sh.cfg.IdleTimeout > 0 {
+		p = min(p, sh.cfg.IdleTimeout)
+	}
+	return p
+}
+
+// memoryOver reports whether the engine holds more than Config.MaxMemory.
+func (sh *gshared) memoryOver() bool {
+	return sh.cfg.MaxMemory != NoLimit && sh.st.memory.Load() > sh.cfg.MaxMemory
+}
+
+// memoryLow reports whether connections parked for memory may be read
+// again: an eighth below the bound, so that they do not flap.
+func (sh *gshared) memoryLow() bool {
+	return sh.cfg.MaxMemory == NoLimit || sh.st.memory.Load() <= sh.cfg.MaxMemory/8*7
+}
