@@ -18,10 +18,9 @@ import (
 	"github.com/panjf2000/gnet/v2"
 )
 
-// gnetEngine serves every connection from gnet v2's event loops, unmodified,
-// and sends every byte read back uppercased or counts its loss: how, and
-// why gnet alone does not, is in docs/design.md ("How the gnet engine keeps
-// every byte"). It wires gnet's callbacks to the parts below it.
+// gnetEngine serves every connection from gnet's event loops, unmodified, and
+// sends every byte read back or counts its loss (docs/design.md, "How the gnet
+// engine keeps every byte"). It only wires gnet's callbacks to the parts below.
 type gnetEngine struct {
 	gnet.BuiltinEventEngine
 	*gshared
@@ -45,8 +44,7 @@ type gnetEngine struct {
 	sweepers sync.WaitGroup
 }
 
-// startGnet binds cfg's address and serves it with the gnet engine until
-// ctx is cancelled.
+// startGnet serves cfg's address with the gnet engine until ctx is cancelled.
 func startGnet(ctx context.Context, cfg *Config, st *counters) (*gnetEngine, net.Addr, error) {
 	loops := cfg.Loops
 	if loops == 0 {
@@ -102,8 +100,7 @@ func startGnet(ctx context.Context, cfg *Config, st *counters) (*gnetEngine, net
 	return e, ln.Addr(), nil
 }
 
-// procsMu serialises spareProc.
-var procsMu sync.Mutex
+var procsMu sync.Mutex // serialises spareProc
 
 // spareProc raises GOMAXPROCS to one more than loops, never lowering it: a
 // busy gnet loop keeps its P, and the rest of the engine would wait for the
@@ -116,8 +113,7 @@ func spareProc(loops int) {
 	}
 }
 
-// run starts gnet's event loops, with no listener of the server's, and
-// returns once they run or gnet failed.
+// run starts gnet's event loops and returns once they run or gnet failed.
 func (e *gnetEngine) run() error {
 	opts := []gnet.Option{
 		gnet.WithLogger(gnetLogger{e.log}),
@@ -182,15 +178,14 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 			l.exec(e.ctx, l.parks.finishAll) // gnet's loops still run tasks
 		}
 	}
-	// Engine.Stop polls for the end every 500ms: gnet.Run returning (e.ran)
-	// is the precise signal, so Stop runs in the background.
+	// Engine.Stop polls for the end: gnet.Run returning (e.ran) is the
+	// precise signal, so Stop runs in the background.
 	e.sweepers.Go(func() { _ = e.eng.Stop(e.ctx) })
 }
 
-// wait returns once gnet has stopped and every finisher is done. When gnet
-// stopped by itself, the finishers are bounded by the drain timeout, so
-// that a client that never reads cannot keep a dead server alive; and the
-// stop is an error.
+// wait returns once gnet and every finisher are done. When gnet stopped by
+// itself, that is an error, and the drain timeout bounds the finishers, so
+// that a client that never reads cannot keep a dead server alive.
 func (e *gnetEngine) wait() error {
 	<-e.ran
 	<-e.acceptDone
@@ -225,22 +220,19 @@ func (e *gnetEngine) loopList() []*loop {
 	return ls
 }
 
-// OnBoot records the engine. Its event loops do not run yet: OnTick says
-// when they do.
+// OnBoot records the engine; its loops do not run yet (OnTick).
 func (e *gnetEngine) OnBoot(eng gnet.Engine) gnet.Action {
 	e.eng, e.en.eng = eng, eng
 	return gnet.None
 }
 
-// OnTick, first called once every event loop runs
-// (gnet_assume_test.go), lets enroll hand them connections.
+// OnTick, first called once every loop runs, lets enroll hand them connections.
 func (e *gnetEngine) OnTick() (time.Duration, gnet.Action) {
 	e.readyOnce.Do(func() { close(e.ready) })
 	return time.Hour, gnet.None
 }
 
-// connOnLoop is gnet's context of an open connection: its state and its
-// loop's.
+// connOnLoop is gnet's context of an open connection: its state and its loop.
 type connOnLoop struct {
 	gc *gconn
 	l  *loop
@@ -271,10 +263,9 @@ func (e *gnetEngine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
-// OnTraffic processes what gnet has just read, at most its read buffer, and
-// sends it back. Next(-1) hands over gnet's own read buffer
-// (TestGnetAssumesReadCap), so its inbound ring buffer, which doubles as it
-// grows, is never used.
+// OnTraffic sends back what gnet has just read. Next(-1) hands over gnet's
+// read buffer whole (TestGnetAssumesReadCap), so that its inbound ring
+// buffer, which doubles as it grows, is never used.
 func (e *gnetEngine) OnTraffic(c gnet.Conn) gnet.Action {
 	cl, _ := c.Context().(*connOnLoop)
 	if cl == nil {
@@ -336,7 +327,7 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 	case gc.reason != "":
 		gc.done(gc.reason, gc.err) // we closed it, and logged the loss
 	case e.stopping.Load():
-		finish(gc, c, ClosedDrain)
+		finishAfterClose(gc, c, ClosedDrain)
 	case err == nil:
 		// gnet closes with no error only when asked (gc.reason) or when its
 		// engine shuts down, here by itself: what was read still goes back.
@@ -344,14 +335,14 @@ func (e *gnetEngine) OnClose(c gnet.Conn, err error) gnet.Action {
 			e.log.Error("the gnet engine is stopping by itself: finishing the echo of its connections within the drain timeout",
 				"drain_timeout", e.cfg.DrainTimeout, "open", e.st.open.Load())
 		})
-		finish(gc, c, ClosedDrain)
+		finishAfterClose(gc, c, ClosedDrain)
 	case errors.Is(err, io.EOF) && resetErr != nil:
 		if held > 0 {
 			gc.lost(held, "connection failed", resetErr)
 		}
 		gc.done(ClosedError, resetErr)
 	case errors.Is(err, io.EOF) && held > 0:
-		finish(gc, c, ClosedPeer) // the client shut down its side, and may still read
+		finishAfterClose(gc, c, ClosedPeer) // the client shut down its side, and may still read
 	case errors.Is(err, io.EOF):
 		gc.done(ClosedPeer, nil)
 	default:

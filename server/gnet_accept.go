@@ -10,42 +10,36 @@ import (
 	"github.com/panjf2000/gnet/v2"
 )
 
-// enroller hands the connections the server accepts itself to gnet's event
-// loops (Engine.Register): gnet gets no listener, since its own accept
-// ends the whole engine on EMFILE (docs/design.md, "Never dies of EMFILE").
+// enroller hands the connections the server accepts itself to gnet's loops:
+// gnet's own accept ends the engine on EMFILE (docs/design.md, "Never dies").
 type enroller struct {
 	sh       *gshared
 	eng      gnet.Engine // set in OnBoot, before the first enroll
 	refusals refusalLog
 	warns    everySecond
 
-	// Connections handed to gnet and not yet opened.
-	inflight atomic.Int64
+	inflight atomic.Int64 // handed to gnet, not opened yet
 	freed    chan struct{}
 	pending  chan pendingEnroll // gnet's answers, for collect
 	collects sync.WaitGroup
 }
 
-// Enrollment states: a connection handed to gnet is opened by OnOpen, or
-// abandoned by enroll when gnet will not open it; whichever comes first
-// owns its accounting.
+// Enrollment states: whichever of OnOpen and an abandoning enroll comes
+// first owns the connection's accounting.
 const (
 	enrollPending int32 = iota
 	enrollOpened
 	enrollAbandoned
 )
 
-// enrollment travels with a connection into gnet, as the context OnOpen
-// finds on it.
+// enrollment is the context OnOpen finds on a connection enrolled.
 type enrollment struct {
 	state atomic.Int32
 	slot  bool // it holds a slot, which its owner gives back
 }
 
-// A connection in flight to gnet holds a duplicate descriptor and one of
-// gnet's pool goroutines until its loop registers it: up to maxEnrolling
-// may, within what Config.MaxConns leaves of the descriptors (enrollFloor
-// always may), so that a burst is opened within a pass of each loop.
+// Up to maxEnrolling in flight, each holding a descriptor, within what
+// MaxConns leaves (enrollFloor always): a burst opens in a pass of each loop.
 const (
 	maxEnrolling = 128
 	enrollFloor  = 16
@@ -55,8 +49,7 @@ func newEnroller(sh *gshared) *enroller {
 	return &enroller{sh: sh, freed: make(chan struct{}, 1), pending: make(chan pendingEnroll, pendingMax)}
 }
 
-// slot waits until one more connection may be in flight to gnet and takes
-// its slot; false means gnet has stopped.
+// slot waits for a slot in flight; false means gnet has stopped.
 func (en *enroller) slot() bool {
 	for {
 		n := en.inflight.Load()
@@ -73,7 +66,6 @@ func (en *enroller) slot() bool {
 	}
 }
 
-// free gives back a slot taken by slot.
 func (en *enroller) free() {
 	en.inflight.Add(-1)
 	select {
@@ -82,10 +74,8 @@ func (en *enroller) free() {
 	}
 }
 
-// enroll admits c and hands it to an event loop, or closes it at once when
-// Config.MaxConns are open. It returns as soon as gnet has the connection:
-// collect reads gnet's answer. Only the accept goroutine calls it, as
-// gnet's round-robin balancer wants.
+// enroll admits c and hands it to gnet, or refuses it past MaxConns; collect
+// reads gnet's answer. Only the accept goroutine uses gnet's balancer.
 func (en *enroller) enroll(c net.Conn) {
 	cfg := en.sh.cfg
 	if !en.sh.st.admit(cfg.MaxConns) {
@@ -96,8 +86,7 @@ func (en *enroller) enroll(c net.Conn) {
 	remote := c.RemoteAddr()
 	tok := new(enrollment)
 	if remote == nil {
-		// gnet's enroll would panic on it, in a goroutine of its own.
-		c.Close()
+		c.Close() // gnet's enroll would panic on it, in a goroutine of its own
 		en.notEnrolled(tok, remote, errNoPeer)
 		return
 	}
@@ -116,21 +105,18 @@ func (en *enroller) enroll(c net.Conn) {
 	en.pending <- pendingEnroll{tok, remote, res} // gnet closes c from here on
 }
 
-// pendingEnroll is a connection handed to gnet whose answer is not read
-// yet.
+// pendingEnroll is a connection handed to gnet, its answer not read yet.
 type pendingEnroll struct {
 	tok    *enrollment
 	remote net.Addr
 	res    <-chan gnet.RegisteredResult
 }
 
-// pendingMax bounds the answers waiting for collect; a full queue holds up
-// the accept goroutine until gnet has answered.
+// pendingMax bounds the answers waiting: a full queue holds up accepting.
 const pendingMax = 4096
 
-// collect reads gnet's answers, which come only once OnOpen has run
-// (TestGnetAssumesEnrollAnswersAfterOpen), in order: one goroutine for all,
-// until enroll's queue is closed.
+// collect reads gnet's answers, which come after OnOpen
+// (TestGnetAssumesEnrollAnswersAfterOpen): one goroutine for all.
 func (en *enroller) collect() {
 	for p := range en.pending {
 		select {
@@ -150,8 +136,7 @@ var (
 	errNoPeer      = errors.New("the connection has no peer address")
 )
 
-// notEnrolled accounts for a connection admitted that gnet did not open,
-// unless OnOpen did open it.
+// notEnrolled accounts for an admitted connection gnet did not open.
 func (en *enroller) notEnrolled(tok *enrollment, remote net.Addr, err error) {
 	if !tok.state.CompareAndSwap(enrollPending, enrollAbandoned) {
 		return // opened: its OnClose accounts for it
@@ -169,8 +154,7 @@ func (en *enroller) notEnrolled(tok *enrollment, remote net.Addr, err error) {
 	}
 }
 
-// opened claims an enrolled connection for OnOpen and gives back its slot.
-// False means enroll abandoned it already.
+// opened claims an enrolled connection for OnOpen; false: enroll abandoned it.
 func (en *enroller) opened(c gnet.Conn) bool {
 	tok, _ := c.Context().(*enrollment)
 	if tok == nil || !tok.state.CompareAndSwap(enrollPending, enrollOpened) {

@@ -15,8 +15,7 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/codec"
 )
 
-// gconn is the gnet engine's state of one connection. Every field is owned
-// by the connection's event loop.
+// gconn is one connection's state, owned by its event loop.
 type gconn struct {
 	sh     *gshared
 	c      gnet.Conn
@@ -77,9 +76,8 @@ const (
 // batchMax is the most output a connection holds back to batch its writes.
 const batchMax = 32 << 10
 
-// read processes buf, which gnet has just read, and sends it back. A full
-// read may have left more in the socket: its output then waits for the
-// next read while more is known to wait (moreWaits).
+// read processes buf and sends it back. A full read may have left more in
+// the socket: its output then waits for the next read, to go in one write.
 func (gc *gconn) read(buf []byte) error {
 	gc.sh.st.bytesIn.Add(uint64(len(buf)))
 	gc.touch()
@@ -92,8 +90,7 @@ func (gc *gconn) read(buf []byte) error {
 	return gc.send(buf, mode)
 }
 
-// process uppercases p in place, in Config.ReadSize steps as the original
-// processes its reads, counting each step.
+// process uppercases p in place, in ReadSize steps as the original, counting each.
 func (gc *gconn) process(p []byte) {
 	cfg := gc.sh.cfg
 	for len(p) > 0 {
@@ -108,9 +105,8 @@ func (gc *gconn) process(p []byte) {
 	}
 }
 
-// send hands processed bytes to the socket as mode says, keeping in gc.out
-// what it does not take (p is gnet's read buffer: copied, never kept).
-// Only a fatal write error is returned.
+// send writes p as mode says, holding what the socket does not take (p is
+// gnet's buffer: copied, never kept). Only a fatal write error is returned.
 func (gc *gconn) send(p []byte, mode sendMode) error {
 	switch {
 	case gc.blocked:

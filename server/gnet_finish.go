@@ -10,19 +10,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// finisher completes one connection's echo after OnClose, on Go's poller,
-// so that gnet's loop never blocks and its close drops nothing. It owns gc
-// from OnClose on.
+// finisher completes a connection's echo after OnClose on Go's poller, so
+// that gnet's loop never blocks and its close drops nothing. It owns gc.
 type finisher struct {
 	gc     *gconn
 	f      *os.File
 	reason CloseReason
 }
 
-// finish, in OnClose, hands gc's unsent output and a duplicate of its
+// finishAfterClose, in OnClose, hands gc's unsent output and a duplicate of its
 // socket to a finisher: gnet closes its own descriptor right after OnClose
 // (TestGnetAssumesOnCloseBeforeFdClose).
-func finish(gc *gconn, c gnet.Conn, r CloseReason) {
+func finishAfterClose(gc *gconn, c gnet.Conn, r CloseReason) {
 	fd, err := c.Dup()
 	if err != nil {
 		if gc.out.n > 0 {
@@ -36,7 +35,6 @@ func finish(gc *gconn, c gnet.Conn, r CloseReason) {
 	finishFile(gc, os.NewFile(uintptr(fd), "upcase-gnet-finisher"), r)
 }
 
-// finishFile hands gc and its socket f to a finisher, which closes f.
 func finishFile(gc *gconn, f *os.File, r CloseReason) {
 	fn := &finisher{gc: gc, f: f, reason: r}
 	gc.sh.fin.start(f, fn.run)
@@ -50,8 +48,7 @@ func (fn *finisher) run() {
 	stop := fn.reason == ClosedDrain && rcErr == nil
 	if err := fn.write(); err != nil {
 		gc.lost(int64(gc.out.n), "could not finish the echo", err)
-		// A reset, not a clean end, so that the client cannot take the echo
-		// cut short for whole.
+		// A reset, so that the client cannot take the echo cut short for whole.
 		if rcErr == nil && (!stop || !unreadAtStop(rc, sh.st, sh.log, gc.remote, sh.oobSlack, time.Now())) {
 			resetOnClose(rc)
 		}
@@ -83,9 +80,8 @@ func (fn *finisher) run() {
 	gc.done(fn.reason, nil)
 }
 
-// write sends the held output chunk by chunk, freeing each once sent,
-// until it is gone, a write fails, or no progress is made for the finish
-// patience or by the drain deadline. What is left unsent stays held.
+// write sends the held output, freeing each chunk once sent, until a write
+// fails or stalls for the finish patience; what is left unsent stays held.
 func (fn *finisher) write() error {
 	gc := fn.gc
 	sh := gc.sh

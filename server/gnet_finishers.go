@@ -6,9 +6,8 @@ import (
 	"time"
 )
 
-// finishers tracks the running finishers (gnet_finish.go) by their sockets,
-// so that a graceful stop can bound them by the drain deadline and wait for
-// them.
+// finishers tracks the running finishers by their sockets, so that a stop
+// can bound them by the drain deadline and wait for them.
 type finishers struct {
 	mu      sync.Mutex
 	wg      sync.WaitGroup
@@ -16,7 +15,6 @@ type finishers struct {
 	stopBy  time.Time // zero until the server stops
 }
 
-// start runs run in a goroutine of its own, tracking f until it returns.
 func (fs *finishers) start(f *os.File, run func()) {
 	fs.mu.Lock()
 	if fs.running == nil {
@@ -34,10 +32,8 @@ func (fs *finishers) start(f *os.File, run func()) {
 	}()
 }
 
-// setDeadline sets d, or the drain deadline when the server is stopping
-// and that comes first (a zero d means none), with set. Under the lock that
-// stop holds: a deadline looked up before a stop and set after it would
-// undo the stop's bound.
+// setDeadline sets d (zero: none), or the stop's earlier deadline, under the
+// lock stop holds: a deadline set just after a stop would undo its bound.
 func (fs *finishers) setDeadline(set func(time.Time) error, d time.Time) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -61,15 +57,13 @@ func (fs *finishers) stop(by time.Time) {
 	}
 }
 
-// stopped reports whether the finishers are bounded by a stop.
 func (fs *finishers) stopped() bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	return !fs.stopBy.IsZero()
 }
 
-// drainBy is when the stop's drain ends: drain from now if no stop has
-// bounded the finishers yet.
+// drainBy is when the stop's drain ends, drain from now if none bounds them yet.
 func (fs *finishers) drainBy(drain time.Duration) time.Time {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()

@@ -5,9 +5,7 @@ import (
 	"log/slog"
 )
 
-// gnetLogger routes gnet's own log lines to the server's slog.Logger, so the
-// library prints nothing by itself. gnet's Info lines (start-up banners) go
-// to Debug.
+// gnetLogger hands gnet's lines to the server's logger, its banners (Info) as Debug.
 type gnetLogger struct{ log *slog.Logger }
 
 func (l gnetLogger) Debugf(format string, args ...any) { l.log.Debug(fmt.Sprintf(format, args...)) }

@@ -12,10 +12,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// parking is one event loop's parked connections: out of gnet's loop, which
-// cannot stop reading a socket, on a duplicate of the socket that its
-// output drains through, until they are enrolled back (docs/design.md).
-// Its fields are the loop's, but for n, kick and retry (the sweeper's).
+// parking is one loop's parked connections: out of gnet's loop, which cannot
+// stop reading a socket, on a duplicate of it, until enrolled back
+// (docs/design.md). n, kick and retry are the sweeper's; the rest the loop's.
 type parking struct {
 	sh    *gshared
 	el    gnet.EventLoop
@@ -28,12 +27,10 @@ type parking struct {
 	retry atomic.Bool   // a readmit failed for want of a descriptor
 }
 
-// readmitCheck is how often the sweeper of a loop with parked connections
-// looks whether they may be read again.
+// readmitCheck is how often a sweeper with parked connections looks at them.
 const readmitCheck = 10 * time.Millisecond
 
-// readmitBurst bounds the connections one check enrolls back, and so the
-// descriptors their enrolls hold for a moment (two each).
+// readmitBurst bounds one check's enrolls, each holding two descriptors a moment.
 const readmitBurst = 64
 
 func newParking(sh *gshared, el gnet.EventLoop, conns *connList, t *turns) *parking {
@@ -41,20 +38,17 @@ func newParking(sh *gshared, el gnet.EventLoop, conns *connList, t *turns) *park
 		set: make(map[*gconn]struct{}), kick: make(chan struct{}, 1)}
 }
 
-// leave, in OnTraffic past Config.MaxMemory, takes gc out of gnet's loop:
-// gnet then calls OnClose, which hands gc to enter.
+// leave, in OnTraffic past MaxMemory, takes gc out of gnet's loop; OnClose calls enter.
 func (p *parking) leave(gc *gconn) gnet.Action {
 	if err := p.dup(gc); err != nil {
-		// Without a duplicate the socket dies with gnet's close: the bound
-		// on memory wins over the connection.
+		// The socket dies with gnet's close: the bound wins over the connection.
 		gc.reason = ClosedBudget
 		gc.lost(int64(gc.out.n), "over max-memory, and cannot stop reading the connection", err, "max_memory", p.sh.cfg.MaxMemory)
 	}
 	return gnet.Close
 }
 
-// leaveForTurn, in OnTraffic, takes a backlogged connection out of gnet's
-// loop until the sweeper hands it back (readmitReady).
+// leaveForTurn takes a backlogged connection out of gnet's loop until its turn.
 func (p *parking) leaveForTurn(gc *gconn) gnet.Action {
 	if p.dup(gc) != nil {
 		return gnet.None // out of descriptors: read on at gnet's pace
@@ -70,14 +64,12 @@ func (p *parking) dup(gc *gconn) error {
 	if err != nil {
 		return err
 	}
-	// Never call the File's Fd method: it would make the shared socket
-	// blocking.
+	// Never call the File's Fd: it makes the shared socket blocking.
 	gc.park.parked, gc.park.fd, gc.park.file = true, fd, os.NewFile(uintptr(fd), "upcase-gnet-parked")
 	return nil
 }
 
-// enter, in OnClose, keeps a connection that left gnet's loop on its
-// duplicate.
+// enter, in OnClose, keeps a connection that left gnet's loop on its duplicate.
 func (p *parking) enter(gc *gconn) {
 	gc.c = nil
 	gc.fd = gc.park.fd
@@ -99,8 +91,7 @@ func (p *parking) enter(gc *gconn) {
 	p.watch(gc)
 }
 
-// grown counts one more connection in the set for the sweeper, and wakes
-// its checks for the first.
+// grown counts one more for the sweeper, and wakes its checks for the first.
 func (p *parking) grown() {
 	if p.n.Add(1) == 1 {
 		select {
@@ -119,15 +110,13 @@ func (p *parking) watch(gc *gconn) {
 	}
 }
 
-// count adds d to Stats.Parked, which counts only connections parked past
-// Config.MaxMemory, not those waiting their turn.
+// count keeps Stats.Parked to connections parked for memory, not for a turn.
 func (p *parking) count(gc *gconn, d int64) {
 	if !gc.park.turn {
 		p.sh.st.parked.Add(d)
 	}
 }
 
-// remove takes gc out of the set.
 func (p *parking) remove(gc *gconn) {
 	delete(p.set, gc)
 	p.n.Add(-1)
@@ -135,8 +124,7 @@ func (p *parking) remove(gc *gconn) {
 	gc.park.parked = false
 }
 
-// close closes a parked connection for good, logging why with attrs when
-// it held output or attrs say more.
+// close ends a parked connection, logging why when it held output or attrs say more.
 func (p *parking) close(gc *gconn, r CloseReason, err error, why string, attrs ...any) {
 	gc.unwatch()
 	p.remove(gc)
@@ -149,10 +137,8 @@ func (p *parking) close(gc *gconn, r CloseReason, err error, why string, attrs .
 	gc.done(r, err)
 }
 
-// readmitReady, on the loop, enrolls back the connections that may be read
-// again: any that holds nothing; once memory is low, those parked for it,
-// and those waiting their turn, turnsPerCheck a check while the loop is
-// contended.
+// readmitReady enrolls back any that holds nothing and, once memory is low,
+// the others: of those waiting their turn, turnsPerCheck while contended.
 func (p *parking) readmitReady() {
 	low := p.sh.memoryLow()
 	contended := p.turns.check()
@@ -176,8 +162,7 @@ func (p *parking) readmitReady() {
 	}
 }
 
-// readmit enrolls gc back into gnet's loop, where OnOpen adopts it (its
-// context is gc).
+// readmit enrolls gc back into gnet's loop, where OnOpen adopts it.
 func (p *parking) readmit(gc *gconn) {
 	if err := socketError(gc.fd); err != nil {
 		p.close(gc, ClosedError, err, "connection failed") // reset while parked
@@ -222,7 +207,7 @@ func (p *parking) await(gc *gconn, n uint64, ch <-chan gnet.RegisteredResult) {
 	// was not opened, whatever the answer says; unless it is a later
 	// readmit's, which this answer must not undo.
 	stale := func() bool { return !gc.park.enrolling || gc.park.readmits != n }
-	finish := func() {
+	toFinisher := func() {
 		if !stale() {
 			finishFile(gc, gc.park.file, ClosedDrain)
 		}
@@ -230,7 +215,7 @@ func (p *parking) await(gc *gconn, n uint64, ch <-chan gnet.RegisteredResult) {
 	select {
 	case <-ch:
 	case <-p.sh.ran:
-		finish()
+		toFinisher()
 		return
 	}
 	done := make(chan struct{})
@@ -259,12 +244,11 @@ func (p *parking) await(gc *gconn, n uint64, ch <-chan gnet.RegisteredResult) {
 			}
 		}
 	}
-	finish() // opened, it is gnet's to close
+	toFinisher() // opened, it is gnet's to close
 }
 
-// netConn makes a net.Conn of its own duplicate of fd, for Enroll. Its File
-// is thrown away: net.FileConn calls File.Fd, which leaves the File's Go
-// state blocking.
+// netConn makes a net.Conn of a duplicate of fd for Enroll, through a File
+// thrown away: net.FileConn calls File.Fd, which leaves it blocking.
 func netConn(fd int) (net.Conn, error) {
 	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
@@ -275,8 +259,7 @@ func netConn(fd int) (net.Conn, error) {
 	return net.FileConn(f)
 }
 
-// restore puts gc back in the set after a failed readmit, or hands it to a
-// finisher when the engine is stopping.
+// restore parks gc again after a failed readmit, or finishes it at a stop.
 func (p *parking) restore(gc *gconn) {
 	gc.park.enrolling = false
 	if p.sh.stopping.Load() {
@@ -313,8 +296,7 @@ func (p *parking) adopt(gc *gconn, c gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// finishAll, on the loop when the engine stops, hands every parked
-// connection to a finisher, as gnet's close does for the others.
+// finishAll, at a stop, hands every parked connection to a finisher.
 func (p *parking) finishAll() {
 	for gc := range p.set {
 		gc.unwatch()

@@ -6,18 +6,14 @@ import (
 	"time"
 )
 
-// A parked connection is not read, so its client's half-close never
-// reaches a finisher that would bound the echo by the finish timeout: the
-// sweeper looks for it instead (sweepShut).
-
-// finishCheckEvery is how often the sweeper looks at parked connections for
-// the finish timeout: a quarter of it, between 10 ms and a second.
+// finishCheckEvery is how often the sweeper looks for parked connections
+// past the finish patience: a quarter of it, within bounds.
 func finishCheckEvery(patience time.Duration) time.Duration {
 	return min(max(patience/4, 10*time.Millisecond), time.Second)
 }
 
-// sweepShut, on the loop, cuts the parked connections whose clients shut
-// down their side and took none of their replies for the finish patience.
+// sweepShut cuts parked connections whose clients shut down their side and
+// read nothing for the finish patience: no finisher sees a half-close unread.
 func (p *parking) sweepShut() {
 	patience := p.sh.finishPatience()
 	now := time.Now().UnixNano()
@@ -39,9 +35,8 @@ func (p *parking) sweepShut() {
 	}
 }
 
-// cut ends a parked connection as a finisher cuts one: a reset, so that the
-// client cannot take the echo for whole, with what it was not sent and what
-// it sent unread counted.
+// cut resets gc, as a finisher does, so that its client cannot take the
+// echo for whole, counting what it was not sent and what it sent unread.
 func (p *parking) cut(gc *gconn, patience time.Duration) {
 	unread := 0
 	if n, err := unreadBytes(gc.fd); err == nil && n > p.sh.oobSlack {

@@ -9,8 +9,8 @@ import (
 	"github.com/upcase-gnet/upcase-gnet/engine"
 )
 
-// gshared is what every part of the gnet engine shares, engine-wide: each
-// connection carries it, as net/http's conn carries its *Server.
+// gshared is what the gnet engine's parts share: each connection carries it,
+// as net/http's conn carries its *Server.
 type gshared struct {
 	cfg      *Config
 	st       *counters
@@ -38,10 +38,8 @@ func newShared(cfg *Config, st *counters) *gshared {
 	}
 }
 
-// gnetReadCap is the read buffer gnet uses for a read size: rounded up to a
-// power of two of at least 1 KiB (TestGnetAssumesReadCap). It bounds a read
-// event as the original's recv(1024) did, so that streams cannot starve a
-// light connection beside them; writes are batched instead (gconn.send).
+// gnetReadCap is gnet's read buffer for a read size, rounded up as gnet does
+// (TestGnetAssumesReadCap): small, so that streams cannot starve a light client.
 func gnetReadCap(readSize int) int {
 	c := 1024
 	for c < readSize {
@@ -50,8 +48,7 @@ func gnetReadCap(readSize int) int {
 	return c
 }
 
-// finishPatience is how long a client that shut down its side may take none
-// of its replies: the finish timeout, or the idle timeout when shorter.
+// finishPatience is how long a client that shut down its side may read nothing.
 func (sh *gshared) finishPatience() time.Duration {
 	p := sh.cfg.FinishTimeout
 	if sh.cfg.IdleTimeout > 0 {
@@ -60,13 +57,11 @@ func (sh *gshared) finishPatience() time.Duration {
 	return p
 }
 
-// memoryOver reports whether the engine holds more than Config.MaxMemory.
 func (sh *gshared) memoryOver() bool {
 	return sh.cfg.MaxMemory != NoLimit && sh.st.memory.Load() > sh.cfg.MaxMemory
 }
 
-// memoryLow reports whether connections parked for memory may be read
-// again: an eighth below the bound, so that they do not flap.
+// memoryLow is an eighth below the bound, so that parked connections do not flap.
 func (sh *gshared) memoryLow() bool {
 	return sh.cfg.MaxMemory == NoLimit || sh.st.memory.Load() <= sh.cfg.MaxMemory/8*7
 }

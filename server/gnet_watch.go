@@ -2,25 +2,47 @@ package server
 
 import "errors"
 
-// writeWatch tells an event loop when sockets whose buffers were full can
-// take more, which gnet v2.9.7 never does: without it, a blocked connection
-// would have to be retried on a timer, a syscall per blocked connection per
-// tick for as long as its client does not read. Each loop has its own,
-// waited on by one goroutine.
+// writeWatch tells a loop when full sockets can take more, which gnet never does: arm reports
+// fd once (registered: armed before); stop, from any goroutine, ends wait for good.
 type writeWatch interface {
-	// arm reports fd once, the next time it is writable. registered says
-	// that fd was armed before and not disarmed since.
 	arm(fd int, registered bool) error
-	// disarm forgets fd; call it before fd is closed.
 	disarm(fd int)
-	// wait blocks until some armed descriptors are writable and appends
-	// them to buf, or returns errWatchStopped once stop was called.
 	wait(buf []int) ([]int, error)
-	// stop makes wait return errWatchStopped, now and from then on. Any
-	// goroutine may call it, more than once.
 	stop()
-	// close frees the watcher once wait has returned for good.
 	close()
 }
 
 var errWatchStopped = errors.New("writability watcher stopped")
+
+// writeWaits is one loop's watcher and what each armed socket belongs to.
+// It knows nothing of connections, so that a connection can arm itself.
+type writeWaits[T any] struct {
+	watch   writeWatch
+	waiting map[int]T
+}
+
+func newWriteWaits[T any]() (*writeWaits[T], error) {
+	w, err := newWriteWatch()
+	if err != nil {
+		return nil, err
+	}
+	return &writeWaits[T]{watch: w, waiting: make(map[int]T)}, nil
+}
+
+func (w *writeWaits[T]) arm(fd int, registered bool, v T) error {
+	if err := w.watch.arm(fd, registered); err != nil {
+		return err
+	}
+	w.waiting[fd] = v
+	return nil
+}
+
+func (w *writeWaits[T]) disarm(fd int) {
+	w.watch.disarm(fd)
+	delete(w.waiting, fd)
+}
+
+func (w *writeWaits[T]) at(fd int) T { return w.waiting[fd] }
+
+// resumed forgets fd, reported writable: it is no longer armed.
+func (w *writeWaits[T]) resumed(fd int) { delete(w.waiting, fd) }
