@@ -190,7 +190,7 @@ func (e *gnetEngine) wait() error {
 	<-e.ran
 	<-e.acceptDone
 	e.en.collects.Wait()
-	e.unparks.Wait()
+	e.awaiting.Wait()
 	died := e.died.Load()
 	if died {
 		e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))

@@ -47,7 +47,7 @@ func (l *loop) open(c gnet.Conn) *gconn {
 func (l *loop) resume(gc *gconn) {
 	if err := gc.flush(); err != nil {
 		if gc.park.parked {
-			l.parks.close(gc, ClosedError, err, "write failed")
+			l.parks.closeConn(gc, ClosedError, err, "write failed")
 			return
 		}
 		gc.fail(err)
@@ -123,7 +123,7 @@ func (l *loop) idleSweep() {
 		if gc.last < cutoff && !gc.closed && !gc.park.enrolling && !gc.park.turn {
 			l.sh.log.Info("closing idle connection", "remote", addrString(gc.remote), "idle_timeout", l.sh.cfg.IdleTimeout)
 			if gc.park.parked {
-				l.parks.close(gc, ClosedIdle, nil, "idle timeout with data unsent")
+				l.parks.closeConn(gc, ClosedIdle, nil, "idle timeout with data unsent")
 				gc = next
 				continue
 			}

@@ -88,7 +88,7 @@ func (p *parking) enter(gc *gconn) {
 		}
 	}
 	p.grown()
-	p.watch(gc)
+	p.watchBlocked(gc)
 }
 
 // grown counts one more for the sweeper, and wakes its checks for the first.
@@ -101,11 +101,11 @@ func (p *parking) grown() {
 	}
 }
 
-// watch has the watcher resume a blocked parked connection's output.
-func (p *parking) watch(gc *gconn) {
+// watchBlocked has the watcher resume a blocked parked connection's output.
+func (p *parking) watchBlocked(gc *gconn) {
 	if gc.blocked {
 		if err := gc.watch(); err != nil {
-			p.close(gc, ClosedError, err, "cannot watch a parked connection")
+			p.closeConn(gc, ClosedError, err, "cannot watch a parked connection")
 		}
 	}
 }
@@ -124,8 +124,8 @@ func (p *parking) remove(gc *gconn) {
 	gc.park.parked = false
 }
 
-// close ends a parked connection, logging why when it held output or attrs say more.
-func (p *parking) close(gc *gconn, r CloseReason, err error, why string, attrs ...any) {
+// closeConn ends a parked connection, logging why when it held output or attrs say more.
+func (p *parking) closeConn(gc *gconn, r CloseReason, err error, why string, attrs ...any) {
 	gc.unwatch()
 	p.remove(gc)
 	_ = gc.park.file.Close()
@@ -165,7 +165,7 @@ func (p *parking) readmitReady() {
 // readmit enrolls gc back into gnet's loop, where OnOpen adopts it.
 func (p *parking) readmit(gc *gconn) {
 	if err := socketError(gc.fd); err != nil {
-		p.close(gc, ClosedError, err, "connection failed") // reset while parked
+		p.closeConn(gc, ClosedError, err, "connection failed") // reset while parked
 		return
 	}
 	nc, err := netConn(gc.park.fd)
@@ -175,7 +175,7 @@ func (p *parking) readmit(gc *gconn) {
 	}
 	if nc.RemoteAddr() == nil {
 		_ = nc.Close() // gnet's enroll would fail on it
-		p.close(gc, ClosedError, unix.ENOTCONN, "connection failed")
+		p.closeConn(gc, ClosedError, unix.ENOTCONN, "connection failed")
 		return
 	}
 	gc.unwatch()
@@ -195,7 +195,7 @@ func (p *parking) readmit(gc *gconn) {
 		p.restore(gc)
 		return
 	}
-	p.sh.unparks.Go(func() { p.await(gc, n, ch) })
+	p.sh.awaiting.Go(func() { p.await(gc, n, ch) })
 }
 
 // await, in a goroutine of its own, waits for gnet's answer to gc's
@@ -276,7 +276,7 @@ func (p *parking) restore(gc *gconn) {
 		// No watcher will resume it, and memory may stay over the bound.
 		p.retry.Store(true)
 	}
-	p.watch(gc)
+	p.watchBlocked(gc)
 }
 
 // adopt, in OnOpen, takes gc back from its readmit onto the new gnet.Conn.

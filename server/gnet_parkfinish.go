@@ -47,5 +47,5 @@ func (p *parking) cut(gc *gconn, patience time.Duration) {
 	}
 	p.sh.st.unread.Add(uint64(unread))
 	err := fmt.Errorf("the client shut down its side and read none of its replies for %v: %w", patience, os.ErrDeadlineExceeded)
-	p.close(gc, ClosedError, err, "could not finish the echo", "unread_bytes", unread)
+	p.closeConn(gc, ClosedError, err, "could not finish the echo", "unread_bytes", unread)
 }

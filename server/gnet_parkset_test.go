@@ -130,7 +130,7 @@ func TestParkingSetClose(t *testing.T) {
 	}
 	gc.held()
 
-	p.close(gc, ClosedIdle, nil, "idle timeout with data unsent")
+	p.closeConn(gc, ClosedIdle, nil, "idle timeout with data unsent")
 	if p.n.Load() != 0 || len(p.set) != 0 || st.parked.Load() != 0 || p.conns.head != nil || !gc.closed {
 		t.Fatalf("after close: n %d, set %d, Parked %d, listed %v, closed %v", p.n.Load(), len(p.set), st.parked.Load(), p.conns.head != nil, gc.closed)
 	}

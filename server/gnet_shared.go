@@ -22,7 +22,7 @@ type gshared struct {
 	ran      chan struct{} // closed when gnet.Run has returned
 
 	fin       finishers
-	unparks   sync.WaitGroup // parked connections waiting for gnet's enroll answer
+	awaiting  sync.WaitGroup // readmits waiting for gnet's answer (parking.await)
 	parkLog   parkLog
 	turnWaits atomic.Int64 // backlogged connections sent to wait their turn
 }
