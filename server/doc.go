@@ -23,8 +23,8 @@ package server
 //   - goroutine.go: the goroutine engine;
 //   - gnet*.go: the gnet engine, each file one type, top floor first:
 //     gnet.go (gnet's callbacks, start and stop), gnet_loop.go (one event
-//     loop and its sweeper), gnet_park.go and gnet_parkfinish.go (its
-//     parked connections), gnet_turns.go, gnet_list.go, gnet_finish.go (the
+//     loop and its sweeper), gnet_park.go (its parked
+//     connections), gnet_turns.go, gnet_list.go, gnet_finish.go (the
 //     echo finished after OnClose), gnet_accept.go (handing connections to
 //     gnet), gnet_conn.go (one connection), gnet_shared.go (what they all
 //     share), gnet_finishers.go, gnet_chain.go and gnet_chunks*.go (held
