@@ -11,7 +11,7 @@ import (
 )
 
 // enroller hands the connections the server accepts itself to gnet's loops:
-// gnet's own accept ends the engine on EMFILE (docs/design.md, "Never dies").
+// gnet's own accept ends the engine on EMFILE (docs/design.md, "Never dies of EMFILE").
 type enroller struct {
 	sh       *gshared
 	eng      gnet.Engine // set in OnBoot, before the first enroll
