@@ -40,7 +40,7 @@ type gconn struct {
 		file      *os.File // the duplicate, until adopted back
 		fd        int      // its descriptor
 		turn      bool     // waiting its turn (gnet_turns.go), not for memory
-		shutSince int64    // when its client was seen shut (gnet_parkfinish.go)
+		shutSince int64    // when its client was seen shut (sweepShut)
 		shutOut   int      // what it held then
 	}
 	turnReads int // reads this turn while backlogged (gnet_turns.go)
