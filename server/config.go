@@ -22,7 +22,7 @@ const (
 	DefaultUnixMode os.FileMode = 0o600
 	// MaxReadSize bounds Config.ReadSize.
 	MaxReadSize = 1 << 20
-	// NoLimit as Config.MaxBuffer switches the budget off.
+	// NoLimit as Config.MaxBuffer or Config.MaxMemory switches that bound off.
 	NoLimit = -1
 )
 

@@ -21,4 +21,11 @@ package server
 //   - sockerr.go: a socket's pending error (a reset seen at close);
 //   - logging.go: log lines that come by the thousand, without flooding;
 //   - goroutine.go: the goroutine engine;
-//   - gnet*.go: the gnet engine (gnet.go lists its files).
+//   - gnet*.go: the gnet engine, each file one type, top floor first:
+//     gnet.go (gnet's callbacks, start and stop), gnet_loop.go (one event
+//     loop and its sweeper), gnet_park.go (its parked
+//     connections), gnet_turns.go, gnet_list.go, gnet_finish.go (the
+//     echo finished after OnClose), gnet_accept.go (handing connections to
+//     gnet), gnet_conn.go (one connection), gnet_shared.go (what they all
+//     share), gnet_finishers.go, gnet_chain.go and gnet_chunks*.go (held
+//     output), gnet_watch*.go (writability), gnet_pending_*.go, gnet_log.go.

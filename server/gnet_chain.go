@@ -7,16 +7,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// outChain is one connection's output that its socket has not taken yet:
-// a list of pooled chunks, oldest first. Appending never copies what is
-// held already, and each chunk goes back to the pool as soon as it is sent.
+// outChain is a connection's output its socket has not taken yet, in pooled
+// chunks: appending never copies, and each chunk goes back once sent.
 type outChain struct {
 	bufs [][]byte // each len = bytes filled, cap = chunkSize
 	off  int      // bytes of bufs[0] already sent
 	n    int      // bytes held
 }
 
-// maxIov bounds one writev: 64 chunks, 1 MiB.
 const maxIov = 64
 
 // add appends p, taking chunks from the pool and counting them in mem. It
@@ -43,8 +41,7 @@ func (ch *outChain) add(p []byte, mem *atomic.Int64) (int, error) {
 	return 0, nil
 }
 
-// iov is the held output as writev wants it, at most maxIov pieces, in
-// scratch's storage.
+// iov is the held output as writev wants it, in scratch's storage.
 func (ch *outChain) iov(scratch [][]byte) [][]byte {
 	v := scratch[:0]
 	for i, b := range ch.bufs {
@@ -59,8 +56,7 @@ func (ch *outChain) iov(scratch [][]byte) [][]byte {
 	return v
 }
 
-// consume drops the first n held bytes (sent) and frees the chunks they
-// emptied.
+// consume drops n bytes sent and frees the chunks they emptied.
 func (ch *outChain) consume(n int, mem *atomic.Int64) {
 	ch.n -= n
 	if ch.n == 0 {
@@ -94,9 +90,7 @@ func (ch *outChain) release(mem *atomic.Int64) {
 }
 
 // writeTo makes one non-blocking write of the held output to fd and drops
-// what the socket took. It returns the bytes written, the bytes offered
-// (at most maxIov chunks, the first less what was sent of it) and the
-// write's error.
+// what the socket took: n of offered bytes.
 func (ch *outChain) writeTo(fd int, scratch [][]byte, mem *atomic.Int64) (n, offered int, err error) {
 	if len(ch.bufs) == 1 {
 		p := ch.bufs[0][ch.off:]

@@ -8,35 +8,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The gnet engine holds what a client's socket will not take yet in chunks
-// of chunkSize bytes, mapped outside Go's heap, so that the memory the
-// process holds follows the bytes it holds: no buffer that doubles as it
-// grows, no garbage that waits for a collection (the heap may grow to twice
-// its live size before one), and memory given back to the system (madvise)
-// as soon as a connection drains.
+// Output waits in chunks mapped outside Go's heap, so that the memory held
+// follows the bytes held: no doubling, no garbage, pages given back at once.
 const (
 	chunkSize = 16 << 10
 	slabSize  = 64 * chunkSize // one mmap call for 64 chunks
-	// hotChunks is how many freed chunks stay resident for reuse before
-	// the next ones are given back to the system.
-	hotChunks = 256
+	hotChunks = 256            // freed chunks kept resident for reuse
 )
 
-// chunks is the process's chunk pool, shared by every server in it: slabs
-// are never unmapped (a chunk's pages are given back instead), so no chunk
-// can outlive its mapping whatever a server does.
+// chunks is the process's pool, for every server in it: slabs are never
+// unmapped, so that no chunk outlives its mapping whatever a server does.
 var chunks chunkPool
 
-// mapSlab maps a slab of chunks: mapChunkSlab, but for a test that refuses
-// it.
+// mapSlab is mapChunkSlab, but for a test that refuses it.
 var mapSlab = mapChunkSlab
 
 func mapChunkSlab() ([]byte, error) {
 	return unix.Mmap(-1, 0, slabSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 }
 
-// chunkPool hands out chunks; each server counts what its connections hold
-// (Stats.Memory).
+// chunkPool hands out chunks; each server counts its own (Stats.Memory).
 type chunkPool struct {
 	mu     sync.Mutex
 	hot    [][]byte // free, resident
@@ -44,7 +35,6 @@ type chunkPool struct {
 	mapped atomic.Int64
 }
 
-// get returns a chunk, or an error when the system will not map memory.
 func (p *chunkPool) get() ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -70,16 +60,14 @@ func (p *chunkPool) get() ([]byte, error) {
 	return c, nil
 }
 
-// put frees chunks. Beyond hotChunks free, their pages go back to the
-// system, so that memory falls when slow readers drain or leave.
+// put frees chunks; past hotChunks their pages go back, so that memory falls.
 func (p *chunkPool) put(cs ...[]byte) {
 	if len(cs) == 0 {
 		return
 	}
 	p.mu.Lock()
 	for _, c := range cs {
-		// Whole: a chunk held short now may have been full before, its
-		// pages resident past its length.
+		// Whole: a chunk held short may have pages resident past its length.
 		c = c[:cap(c)]
 		if len(p.hot) < hotChunks {
 			p.hot = append(p.hot, c)

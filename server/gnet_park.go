@@ -5,243 +5,230 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 )
 
-// Past Config.MaxMemory, the engine parks each connection whose socket takes
-// no more output as soon as it reads from it again: gnet v2.9.7 cannot stop
-// reading a socket, so the connection leaves gnet's loop (a duplicate of its
-// descriptor keeps the socket open; gnet's close sends no FIN), its output
-// goes on draining through the loop's writability watcher, and nothing more
-// is read from it: its client blocks, as with the original server. Once the
-// engine holds at most seven eighths of the bound, or the connection has
-// sent everything it held, it is enrolled back into the same loop
-// (EventLoop.Enroll) and read again.
-//
-// Parking rather than cutting: a client that merely reads slowly, or the
-// original's sequential client, is served in full once memory allows, and
-// no byte already read is lost. Only connections that are not reading are
-// parked: one that reads keeps its output flowing and holds next to
-// nothing, so it is served whatever the others hold.
+// parking is one loop's parked connections: out of gnet's loop, which cannot
+// stop reading a socket, on a duplicate of it, until enrolled back
+// (docs/design.md). n, kick and retry are the sweeper's; the rest the loop's.
+type parking struct {
+	sh    *gshared
+	el    gnet.EventLoop
+	conns *connList
+	turns *turns
+	set   map[*gconn]struct{}
 
-// unparkCheck is how often a loop with parked connections looks whether
-// memory has freed (one atomic load; nothing while none is parked).
-const unparkCheck = 10 * time.Millisecond
-
-// memoryOver reports whether the engine holds more than Config.MaxMemory.
-func (e *gnetEngine) memoryOver() bool {
-	return e.cfg.MaxMemory != NoLimit && e.st.memory.Load() > e.cfg.MaxMemory
+	n     atomic.Int32  // len(set), for the sweeper
+	kick  chan struct{} // the set is no longer empty
+	retry atomic.Bool   // a readmit failed for want of a descriptor
 }
 
-// memoryLow reports whether parked connections may be read again.
-func (e *gnetEngine) memoryLow() bool {
-	return e.cfg.MaxMemory == NoLimit || e.st.memory.Load() <= e.cfg.MaxMemory/8*7
+// readmitCheck is how often a sweeper with parked connections looks at them.
+const readmitCheck = 10 * time.Millisecond
+
+// readmitBurst bounds one check's enrolls, each holding two descriptors a moment.
+const readmitBurst = 64
+
+func newParking(sh *gshared, el gnet.EventLoop, conns *connList, t *turns) *parking {
+	return &parking{sh: sh, el: el, conns: conns, turns: t,
+		set: make(map[*gconn]struct{}), kick: make(chan struct{}, 1)}
 }
 
-// park, in OnTraffic, takes gc out of gnet's loop. gnet then calls
-// OnClose, which hands gc to parkedOut instead of closing it.
-func (e *gnetEngine) park(gc *gconn) gnet.Action {
-	if err := gc.leaveLoop(); err != nil {
-		// Without a duplicate the socket cannot outlive gnet's close: the
-		// bound on memory wins over the connection.
+// leave, in OnTraffic past MaxMemory, takes gc out of gnet's loop; OnClose calls enter.
+func (p *parking) leave(gc *gconn) gnet.Action {
+	if err := p.dup(gc); err != nil {
+		// The socket dies with gnet's close: the bound wins over the connection.
 		gc.reason = ClosedBudget
-		e.lost(gc, int64(gc.out.n), "over max-memory, and cannot stop reading the connection", err, "max_memory", e.cfg.MaxMemory)
-		return gnet.Close
+		gc.lost(int64(gc.out.n), "over max-memory, and cannot stop reading the connection", err, "max_memory", p.sh.cfg.MaxMemory)
 	}
 	return gnet.Close
 }
 
-// leaveLoop duplicates gc's socket, so that it outlives gnet's close, and
-// marks gc parked on the duplicate.
-func (gc *gconn) leaveLoop() error {
+// leaveForTurn takes a backlogged connection out of gnet's loop until its turn.
+func (p *parking) leaveForTurn(gc *gconn) gnet.Action {
+	if p.dup(gc) != nil {
+		return gnet.None // out of descriptors: read on at gnet's pace
+	}
+	gc.park.turn = true
+	p.sh.turnWaits.Add(1)
+	return gnet.Close
+}
+
+// dup duplicates gc's socket, so that it outlives gnet's close.
+func (p *parking) dup(gc *gconn) error {
 	fd, err := gc.c.Dup()
 	if err != nil {
 		return err
 	}
-	// Dup shares the O_NONBLOCK socket: os.NewFile puts it on Go's poller
-	// (never call its Fd method, which would make it blocking).
-	gc.parked, gc.parkRaw, gc.parkFile = true, fd, os.NewFile(uintptr(fd), "upcase-gnet-parked")
+	// Never call the File's Fd: it makes the shared socket blocking.
+	gc.park.parked, gc.park.fd, gc.park.file = true, fd, os.NewFile(uintptr(fd), "upcase-gnet-parked")
 	return nil
 }
 
-// parkedOut, in OnClose, keeps a parked connection on the duplicate.
-func (l *loop) parkedOut(gc *gconn) {
+// enter, in OnClose, keeps a connection that left gnet's loop on its duplicate.
+func (p *parking) enter(gc *gconn) {
 	gc.c = nil
-	gc.fd = gc.parkRaw
-	if l.e.stopping.Load() {
-		gc.parked, gc.closed = false, true
-		l.unlink(gc)
-		l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+	gc.fd = gc.park.fd
+	if p.sh.stopping.Load() {
+		gc.park.parked, gc.closed = false, true
+		p.conns.unlink(gc)
+		finishFile(gc, gc.park.file, ClosedDrain)
 		return
 	}
-	l.parked[gc] = struct{}{}
-	l.countParked(gc, 1)
-	if !gc.turn {
-		l.e.parkLog.parked(l.e)
-		if h := l.e.cfg.park; h != nil && h.parked != nil {
+	p.set[gc] = struct{}{}
+	p.count(gc, 1)
+	if !gc.park.turn {
+		p.sh.parkLog.parked(p.sh.log, p.sh.cfg.MaxMemory, p.sh.st.memory.Load(), p.sh.st.parked.Load())
+		if h := p.sh.cfg.park; h != nil && h.parked != nil {
 			h.parked(gc.remote)
 		}
 	}
-	l.kickIfFirst()
-	if gc.blocked {
-		if err := l.watchWritable(gc); err != nil {
-			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
-		}
-	}
+	p.grown()
+	p.watchBlocked(gc)
 }
 
-// kickIfFirst counts one more parked connection and, for the first, starts
-// the sweeper's checks for memory freed.
-func (l *loop) kickIfFirst() {
-	if l.parkedN.Add(1) == 1 {
+// grown counts one more for the sweeper, and wakes its checks for the first.
+func (p *parking) grown() {
+	if p.n.Add(1) == 1 {
 		select {
-		case l.parkKick <- struct{}{}:
+		case p.kick <- struct{}{}:
 		default:
 		}
 	}
 }
 
-// countParked adds d to Stats.Parked for gc, unless it waits its turn
-// (gnet_turns.go): Parked counts the connections past Config.MaxMemory.
-func (l *loop) countParked(gc *gconn, d int64) {
-	if !gc.turn {
-		l.e.st.parked.Add(d)
+// watchBlocked has the watcher resume a blocked parked connection's output.
+func (p *parking) watchBlocked(gc *gconn) {
+	if gc.blocked {
+		if err := gc.watch(); err != nil {
+			p.closeConn(gc, ClosedError, err, "cannot watch a parked connection")
+		}
 	}
 }
 
-// unparked takes gc off the loop's parked set.
-func (l *loop) unparked(gc *gconn) {
-	delete(l.parked, gc)
-	l.parkedN.Add(-1)
-	l.countParked(gc, -1)
-	gc.parked = false
+// count keeps Stats.Parked to connections parked for memory, not for a turn.
+func (p *parking) count(gc *gconn, d int64) {
+	if !gc.park.turn {
+		p.sh.st.parked.Add(d)
+	}
 }
 
-// closeParked closes a parked connection for good, logging why with attrs
-// when it held output or attrs say more.
-func (l *loop) closeParked(gc *gconn, r CloseReason, err error, why string, attrs ...any) {
-	l.unwatch(gc)
-	l.unparked(gc)
-	_ = gc.parkFile.Close()
+func (p *parking) remove(gc *gconn) {
+	delete(p.set, gc)
+	p.n.Add(-1)
+	p.count(gc, -1)
+	gc.park.parked = false
+}
+
+// closeConn ends a parked connection, logging why when it held output or attrs say more.
+func (p *parking) closeConn(gc *gconn, r CloseReason, err error, why string, attrs ...any) {
+	gc.unwatch()
+	p.remove(gc)
+	_ = gc.park.file.Close()
 	gc.closed = true
-	l.unlink(gc)
+	p.conns.unlink(gc)
 	if gc.out.n > 0 || len(attrs) > 0 {
-		l.e.lost(gc, int64(gc.out.n), why, err, attrs...)
+		gc.lost(int64(gc.out.n), why, err, attrs...)
 	}
-	l.e.done(gc, r, err)
+	gc.done(r, err)
 }
 
-// unparkReady, on the loop, enrolls back every parked connection that may
-// be read again: once memory is low, those parked for it, and those
-// waiting their turn (gnet_turns.go) while the loop is not contended,
-// turnsPerCheck of them while it is; and any that holds nothing.
-func (l *loop) unparkReady() {
-	low := l.e.memoryLow()
-	contended := l.markChecked()
+// readmitReady enrolls back any that holds nothing and, once memory is low,
+// the others: of those waiting their turn, turnsPerCheck while contended.
+func (p *parking) readmitReady() {
+	low := p.sh.memoryLow()
+	contended := p.turns.check()
 	n, turns := 0, 0
-	for gc := range l.parked {
-		if n == unparkBurst || l.e.stopping.Load() {
+	for gc := range p.set {
+		if n == readmitBurst || p.sh.stopping.Load() {
 			return
 		}
 		switch {
 		case gc.out.n == 0:
 		case !low:
 			continue
-		case !gc.turn, !contended:
+		case !gc.park.turn, !contended:
 		case turns < turnsPerCheck:
 			turns++
 		default:
 			continue
 		}
-		l.unpark(gc)
+		p.readmit(gc)
 		n++
 	}
 }
 
-// unparkBurst bounds the connections one check enrolls back, and so the
-// descriptors their enrolls hold for a moment (two each).
-const unparkBurst = 64
-
-// unpark enrolls gc back into its gnet loop: OnOpen adopts the new gnet
-// connection (its context is gc) and closes the parked duplicate.
-func (l *loop) unpark(gc *gconn) {
+// readmit enrolls gc back into gnet's loop, where OnOpen adopts it.
+func (p *parking) readmit(gc *gconn) {
 	if err := socketError(gc.fd); err != nil {
-		// Reset while parked (a watched socket would have said so).
-		l.closeParked(gc, ClosedError, err, "connection failed")
+		p.closeConn(gc, ClosedError, err, "connection failed") // reset while parked
 		return
 	}
-	nc, err := netConn(gc.parkRaw)
+	nc, err := netConn(gc.park.fd)
 	if err != nil {
-		// Out of descriptors for a moment, most likely: it stays parked,
-		// and the sweeper's next check tries again.
-		l.unparkRetry.Store(true)
+		p.retry.Store(true) // out of descriptors for a moment, most likely
 		return
 	}
 	if nc.RemoteAddr() == nil {
-		// No peer any more (gnet's enroll would fail on the address).
-		_ = nc.Close()
-		l.closeParked(gc, ClosedError, unix.ENOTCONN, "connection failed")
+		_ = nc.Close() // gnet's enroll would fail on it
+		p.closeConn(gc, ClosedError, unix.ENOTCONN, "connection failed")
 		return
 	}
-	l.unwatch(gc)
-	l.unparked(gc)
-	gc.resuming = true
-	gc.enrolls++
-	enroll := gc.enrolls
-	if h := l.e.cfg.park; h != nil && h.enrolling != nil {
-		h.enrolling(gc.remote)
+	gc.unwatch()
+	p.remove(gc)
+	gc.park.enrolling = true
+	gc.park.readmits++
+	n := gc.park.readmits
+	hooks := p.sh.cfg.park
+	if hooks != nil && hooks.enrolling != nil {
+		hooks.enrolling(gc.remote)
 	}
 	var ch <-chan gnet.RegisteredResult
-	if h := l.e.cfg.park; h != nil && h.dropEnroll != nil && h.dropEnroll(gc.remote) {
+	if hooks != nil && hooks.dropEnroll != nil && hooks.dropEnroll(gc.remote) {
 		_ = nc.Close() // as gnet's dropped task: never opened, never answered
-	} else if ch, err = l.el.Enroll(gnet.NewContext(context.Background(), gc), nc); err != nil {
+	} else if ch, err = p.el.Enroll(gnet.NewContext(context.Background(), gc), nc); err != nil {
 		_ = nc.Close()
-		l.reparked(gc)
+		p.restore(gc)
 		return
 	}
-	l.e.unparks.Go(func() { l.enrolled(gc, enroll, ch) })
+	p.sh.awaiting.Go(func() { p.await(gc, n, ch) })
 }
 
-// enrolled, in a goroutine of its own, waits for the answer to gc's enroll
-// number enroll and has the loop take back a connection gnet did not open.
-// gnet answers only once its loop has run the enroll's task, and drops the
-// tasks queued behind its shutdown: once gnet has stopped (e.ran), its
-// loops run no more and nothing else touches gc, which goes to a finisher
-// if gnet did not open it.
-func (l *loop) enrolled(gc *gconn, enroll uint64, ch <-chan gnet.RegisteredResult) {
-	// OnOpen, if gnet opened it, ran on the loop before the result came: a
-	// connection still resuming was not opened, whatever the result says
-	// (gnet reports no error when it cannot poll it). Unless it is
-	// resuming from a later unpark: this result may reach the loop after
-	// gc was opened, read, parked and unparked again, and must not take
-	// the later enroll's connection for a failed one (parked and in gnet's
-	// loop at once, its duplicate closed).
-	stale := func() bool { return !gc.resuming || gc.enrolls != enroll }
-	finish := func() {
+// await, in a goroutine of its own, waits for gnet's answer to gc's
+// readmit number n and has the loop take gc back if gnet did not open it.
+// gnet answers once its loop ran the enroll, and drops the tasks queued
+// behind its shutdown: once gnet has stopped, nothing else touches gc.
+func (p *parking) await(gc *gconn, n uint64, ch <-chan gnet.RegisteredResult) {
+	// OnOpen ran before the answer if gnet opened gc: one still enrolling
+	// was not opened, whatever the answer says; unless it is a later
+	// readmit's, which this answer must not undo.
+	stale := func() bool { return !gc.park.enrolling || gc.park.readmits != n }
+	toFinisher := func() {
 		if !stale() {
-			l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+			finishFile(gc, gc.park.file, ClosedDrain)
 		}
 	}
 	select {
 	case <-ch:
-	case <-l.e.ran:
-		finish()
+	case <-p.sh.ran:
+		toFinisher()
 		return
 	}
 	done := make(chan struct{})
 	queue := func() error {
-		return l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		return p.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
 			defer close(done)
 			if !stale() {
-				l.reparked(gc)
+				p.restore(gc)
 			}
 			return nil
 		}))
 	}
-	if h := l.e.cfg.park; h != nil && h.enrolled != nil {
+	if h := p.sh.cfg.park; h != nil && h.enrolled != nil {
 		direct := queue
 		queue = func() error { return h.enrolled(gc.remote, direct) }
 	}
@@ -249,25 +236,19 @@ func (l *loop) enrolled(gc *gconn, enroll uint64, ch <-chan gnet.RegisteredResul
 		select {
 		case <-done:
 			return
-		case <-l.e.ran:
-			// The loops are gone: the task ran to its end, or never will.
-			select {
+		case <-p.sh.ran:
+			select { // the loops are gone: the task ran to its end, or never will
 			case <-done:
 				return
 			default:
 			}
 		}
 	}
-	// The engine is stopping and this loop runs no more tasks. (Opened,
-	// it is gnet's to close.)
-	finish()
+	toFinisher() // opened, it is gnet's to close
 }
 
-// netConn makes a net.Conn of its own duplicate of fd, for Enroll (which
-// duplicates it again and closes it). net.FileConn calls File.Fd, which
-// makes the socket blocking for a moment (FileConn makes it non-blocking
-// again): so it gets a throwaway File, never parkFile, whose Go state would
-// stay blocking.
+// netConn makes a net.Conn of a duplicate of fd for Enroll, through a File
+// thrown away: net.FileConn calls File.Fd, which leaves it blocking.
 func netConn(fd int) (net.Conn, error) {
 	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
@@ -278,102 +259,94 @@ func netConn(fd int) (net.Conn, error) {
 	return net.FileConn(f)
 }
 
-// reparked puts gc back in the parked set after a failed enroll, or hands it
-// to a finisher when the engine is stopping.
-func (l *loop) reparked(gc *gconn) {
-	gc.resuming = false
-	if l.e.stopping.Load() {
+// restore parks gc again after a failed readmit, or finishes it at a stop.
+func (p *parking) restore(gc *gconn) {
+	gc.park.enrolling = false
+	if p.sh.stopping.Load() {
 		gc.closed = true
-		l.unlink(gc)
-		l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+		p.conns.unlink(gc)
+		finishFile(gc, gc.park.file, ClosedDrain)
 		return
 	}
-	gc.parked = true
-	l.parked[gc] = struct{}{}
-	l.countParked(gc, 1)
-	l.kickIfFirst()
+	gc.park.parked = true
+	p.set[gc] = struct{}{}
+	p.count(gc, 1)
+	p.grown()
 	if gc.out.n == 0 {
-		// It holds nothing: no watcher will resume it, and memory may stay
-		// over the bound for ever; the sweeper's next check tries again.
-		l.unparkRetry.Store(true)
+		// No watcher will resume it, and memory may stay over the bound.
+		p.retry.Store(true)
 	}
-	if gc.blocked {
-		if err := l.watchWritable(gc); err != nil {
-			l.closeParked(gc, ClosedError, err, "cannot watch a parked connection")
-		}
-	}
+	p.watchBlocked(gc)
 }
 
-// adopt, in OnOpen, takes a resumed connection back from the enroll.
-func (e *gnetEngine) adopt(gc *gconn, c gnet.Conn) gnet.Action {
-	gc.c, gc.fd, gc.resuming = c, c.Fd(), false
-	if gc.turn {
-		// Its client has sent what it is back to read: not idle, though
-		// nothing was read while it waited.
-		e.touch(gc)
+// adopt, in OnOpen, takes gc back from its readmit onto the new gnet.Conn.
+func (p *parking) adopt(gc *gconn, c gnet.Conn) gnet.Action {
+	gc.c, gc.fd, gc.park.enrolling = c, c.Fd(), false
+	if gc.park.turn {
+		gc.touch() // its client sent what it is back to read: not idle
 	}
-	gc.turn, gc.turnReads = false, 0
-	_ = gc.parkFile.Close()
-	gc.parkFile = nil
+	gc.park.turn, gc.turnReads = false, 0
+	_ = gc.park.file.Close()
+	gc.park.file = nil
 	gc.blocked = false
-	if err := e.flush(gc); err != nil {
-		return e.fail(gc, err)
+	if err := gc.flush(); err != nil {
+		return gc.fail(err)
 	}
-	e.held(gc)
+	gc.held()
 	return gnet.None
 }
 
-// finishAllParked, when the engine stops, has each loop hand its parked
-// connections to finishers. (gnet is told to stop after this, so its loops
-// still run tasks.)
-func (e *gnetEngine) finishAllParked() {
-	e.loopsMu.Lock()
-	loops := make([]*loop, 0, len(e.loops))
-	for _, l := range e.loops {
-		loops = append(loops, l)
+// finishAll, at a stop, hands every parked connection to a finisher.
+func (p *parking) finishAll() {
+	for gc := range p.set {
+		gc.unwatch()
+		p.remove(gc)
+		gc.closed = true
+		p.conns.unlink(gc)
+		finishFile(gc, gc.park.file, ClosedDrain)
 	}
-	e.loopsMu.Unlock()
-	for _, l := range loops {
-		if l.parkedN.Load() > 0 {
-			l.exec(e.ctx, l.finishParked)
+}
+
+// finishCheckEvery is how often the sweeper looks for parked connections
+// past the finish patience: a quarter of it, within bounds.
+func finishCheckEvery(patience time.Duration) time.Duration {
+	return min(max(patience/4, 10*time.Millisecond), time.Second)
+}
+
+// sweepShut cuts parked connections whose clients shut down their side and
+// read nothing for the finish patience: no finisher sees a half-close unread.
+func (p *parking) sweepShut() {
+	patience := p.sh.finishPatience()
+	now := time.Now().UnixNano()
+	for gc := range p.set {
+		if gc.park.turn || p.sh.stopping.Load() {
+			continue
+		}
+		if !peerShutWrite(gc.fd) {
+			gc.park.shutSince = 0
+			continue
+		}
+		if gc.park.shutSince == 0 || gc.out.n < gc.park.shutOut {
+			gc.park.shutSince, gc.park.shutOut = now, gc.out.n
+			continue
+		}
+		if time.Duration(now-gc.park.shutSince) >= patience {
+			p.cut(gc, patience)
 		}
 	}
 }
 
-// finishParkedAfterRun hands the parked connections to finishers once gnet
-// has stopped by itself: its loops run no more, so nothing else touches
-// them.
-func (e *gnetEngine) finishParkedAfterRun() {
-	e.loopsMu.Lock()
-	defer e.loopsMu.Unlock()
-	for _, l := range e.loops {
-		l.finishParked()
+// cut resets gc, as a finisher does, so that its client cannot take the
+// echo for whole, counting what it was not sent and what it sent unread.
+func (p *parking) cut(gc *gconn, patience time.Duration) {
+	unread := 0
+	if n, err := unreadBytes(gc.fd); err == nil && n > p.sh.oobSlack {
+		unread = n
 	}
-}
-
-// finishParked, on the loop, when the engine stops, hands every parked
-// connection to a finisher, as gnet's close does for the others.
-func (l *loop) finishParked() {
-	for gc := range l.parked {
-		l.unwatch(gc)
-		l.unparked(gc)
-		gc.closed = true
-		l.unlink(gc)
-		l.e.finishFile(gc, gc.parkFile, ClosedDrain)
+	if rc, err := gc.park.file.SyscallConn(); err == nil {
+		resetOnClose(rc)
 	}
-}
-
-// parkLog logs parking without flooding: the first at once, then one line
-// a second with the count since the last line.
-type parkLog struct{ lines countedLog }
-
-// parked counts a parked connection and logs it unless a line went out less
-// than a second ago.
-func (p *parkLog) parked(e *gnetEngine) {
-	n, ok := p.lines.note()
-	if !ok {
-		return
-	}
-	e.log.Warn("max-memory reached: stopped reading from clients whose sockets take no more replies, until memory frees",
-		"max_memory", e.cfg.MaxMemory, "memory", e.st.memory.Load(), "parked_now", e.st.parked.Load(), "parked_since_last_line", n)
+	p.sh.st.unread.Add(uint64(unread))
+	err := fmt.Errorf("the client shut down its side and read none of its replies for %v: %w", patience, os.ErrDeadlineExceeded)
+	p.closeConn(gc, ClosedError, err, "could not finish the echo", "unread_bytes", unread)
 }

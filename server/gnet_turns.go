@@ -1,79 +1,52 @@
 package server
 
-import "github.com/panjf2000/gnet/v2"
-
-// Backlogged connections take turns while others wait (README, "Backlogged
-// clients take turns"): gnet reads every readable socket once a pass, so
-// hundreds of clients that send without reading would make every pass long
-// for a light client beside them. While another connection on the loop has
-// traffic, a backlogged one leaves the loop after turnReads reads, parked
-// (gnet_park.go) but not counted as parked, and the sweeper hands
-// turnsPerCheck back every unparkCheck; with no other traffic for a check,
-// all are read at gnet's pace. Read less often, never refused.
+// Backlogged connections take turns (docs/design.md, "Backlogged clients take turns").
 const (
-	// backlogAt is what a connection whose socket takes no more must hold
-	// to be backlogged.
-	backlogAt = 256 << 10
-	// turnReads is a backlogged connection's reads per turn.
-	turnReads = 32
-	// turnsPerCheck is how many waiting connections one check hands back
-	// while the loop is contended.
-	turnsPerCheck = 2
+	backlogAt     = 256 << 10 // held by a blocked connection to be backlogged
+	readsPerTurn  = 32
+	turnsPerCheck = 2 // turns one sweeper check hands back while the loop is contended
 )
 
-// backlogged reports whether gc's client sends without reading its
-// replies: its socket takes no more and it holds backlogAt or more.
 func backlogged(gc *gconn) bool {
 	return gc.blocked && gc.out.n >= backlogAt
 }
 
-// light counts traffic of a connection that is not backlogged, in
-// OnTraffic, before it is processed, and which connections had it.
-func (l *loop) light(gc *gconn) {
+// turns is one loop's light traffic (not backlogged) since its sweeper's last check.
+type turns struct {
+	reads, mark uint64 // reads of light connections; reads at the last check
+	last        *gconn // had the last such read
+	mixed       bool   // another had one since
+}
+
+func (t *turns) light(gc *gconn) {
 	if !gc.blocked {
-		l.lightReads++
-		if l.lightConn != nil && l.lightConn != gc {
-			l.lightMixed = true
+		t.reads++
+		if t.last != nil && t.last != gc {
+			t.mixed = true
 		}
-		l.lightConn = gc
+		t.last = gc
 	}
 }
 
-// contended reports whether a connection other than gc that is not
-// backlogged has had traffic on the loop since the sweeper's last check
-// (gc nil: any connection). A client that both sends and reads, alone on
-// its loop, is backlogged and light by turns: it contends with nobody.
-func (l *loop) contended(gc *gconn) bool {
-	return l.lightReads != l.lightMark && (l.lightMixed || l.lightConn != gc)
+// contended reports whether a connection other than gc (nil: any) had light traffic: a
+// client alone on its loop, backlogged and light by turns, contends with nobody.
+func (t *turns) contended(gc *gconn) bool {
+	return t.reads != t.mark && (t.mixed || t.last != gc)
 }
 
-// turnOver, in OnTraffic, counts a backlogged connection's read and
-// reports whether it must now wait for its next turn.
-func (l *loop) turnOver(gc *gconn) bool {
+// over, in OnTraffic, counts a backlogged read and reports whether the turn is over.
+func (t *turns) over(gc *gconn) bool {
 	if !backlogged(gc) {
 		gc.turnReads = 0
 		return false
 	}
 	gc.turnReads++
-	return gc.turnReads >= turnReads && l.contended(gc) && !l.e.stopping.Load()
+	return gc.turnReads >= readsPerTurn && t.contended(gc) && !gc.sh.stopping.Load()
 }
 
-// waitTurn, in OnTraffic, takes a backlogged connection out of gnet's
-// loop until the sweeper hands it back (unparkReady).
-func (e *gnetEngine) waitTurn(gc *gconn) gnet.Action {
-	if gc.leaveLoop() != nil {
-		// Out of descriptors for a moment: it is read on at gnet's pace.
-		return gnet.None
-	}
-	gc.turn = true
-	e.turnWaits.Add(1)
-	return gnet.Close
-}
-
-// markChecked, on the loop at each sweeper check, starts a new window for
-// contended and reports whether the one that ended was.
-func (l *loop) markChecked() bool {
-	was := l.contended(nil)
-	l.lightMark, l.lightConn, l.lightMixed = l.lightReads, nil, false
+// check starts a new window and reports whether the last one was contended.
+func (t *turns) check() bool {
+	was := t.contended(nil)
+	t.mark, t.last, t.mixed = t.reads, nil, false
 	return was
 }

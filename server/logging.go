@@ -57,6 +57,19 @@ func (r *refusalLog) refused(log *slog.Logger, remote net.Addr, max int) {
 	}
 }
 
+// parkLog logs connections parked past max-memory without flooding: the
+// first at once, then one line a second with the count since the last line.
+type parkLog struct{ lines countedLog }
+
+// parked counts a parked connection and logs it unless a line went out less
+// than a second ago.
+func (p *parkLog) parked(log *slog.Logger, maxMemory, memory, parkedNow int64) {
+	if n, ok := p.lines.note(); ok {
+		log.Warn("max-memory reached: stopped reading from clients whose sockets take no more replies, until memory frees",
+			"max_memory", maxMemory, "memory", memory, "parked_now", parkedNow, "parked_since_last_line", n)
+	}
+}
+
 // addrString is a nil-safe net.Addr.String.
 func addrString(a net.Addr) string {
 	if a == nil {

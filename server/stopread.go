@@ -63,3 +63,13 @@ func resetOnClose(rc syscall.RawConn) {
 		_ = unix.SetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	})
 }
+
+// oobSlack is how many bytes of a FIONREAD on a socket of network may be
+// an out-of-band byte that no read returns: Linux queues MSG_OOB on a Unix
+// socket; TCP reads urgent data inline or not at all.
+func oobSlack(network string) int {
+	if network == "unix" {
+		return 1
+	}
+	return 0
+}
