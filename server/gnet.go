@@ -173,11 +173,12 @@ func (e *gnetEngine) stopOn(ctx context.Context) {
 	<-e.acceptDone
 	e.en.collects.Wait()
 	e.fin.stop(time.Now().Add(e.cfg.DrainTimeout))
+	// Every loop, parked connections or not: once it has run this, it
+	// begins no readmit, and the stop waits for those it began.
 	for _, l := range e.loopList() {
-		if l.parks.n.Load() > 0 {
-			l.exec(e.ctx, l.parks.finishAll) // gnet's loops still run tasks
-		}
+		l.exec(e.ctx, l.parks.finishAll) // gnet's loops still run tasks
 	}
+	e.unanswered.Wait()
 	// Engine.Stop polls for the end: gnet.Run returning (e.ran) is the
 	// precise signal, so Stop runs in the background.
 	e.sweepers.Go(func() { _ = e.eng.Stop(e.ctx) })

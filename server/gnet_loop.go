@@ -167,7 +167,8 @@ func (l *loop) run(ctx context.Context) {
 			if p.n.Load() == 0 {
 				continue
 			}
-			if (l.sh.memoryLow() || p.retry.Swap(false)) && !l.exec(ctx, p.readmitReady) {
+			ready := l.sh.memoryLow() || p.turnsWaiting.Load() > 0 || p.retry.Swap(false)
+			if ready && !l.exec(ctx, p.readmitReady) {
 				return
 			}
 			if now := time.Now(); now.After(finishNext) {

@@ -22,9 +22,12 @@ type parking struct {
 	turns *turns
 	set   map[*gconn]struct{}
 
-	n     atomic.Int32  // len(set), for the sweeper
-	kick  chan struct{} // the set is no longer empty
-	retry atomic.Bool   // a readmit failed for want of a descriptor
+	n atomic.Int32 // len(set), for the sweeper
+	// turnsWaiting: of them, those waiting their turn, which the sweeper
+	// hands back whatever memory holds.
+	turnsWaiting atomic.Int32
+	kick         chan struct{} // the set is no longer empty
+	retry        atomic.Bool   // a readmit failed for want of a descriptor
 }
 
 // readmitCheck is how often a sweeper with parked connections looks at them.
@@ -110,11 +113,25 @@ func (p *parking) watchBlocked(gc *gconn) {
 	}
 }
 
-// count keeps Stats.Parked to connections parked for memory, not for a turn.
+// count keeps Stats.Parked to connections parked for memory, and
+// turnsWaiting to those waiting their turn.
 func (p *parking) count(gc *gconn, d int64) {
-	if !gc.park.turn {
-		p.sh.st.parked.Add(d)
+	if gc.park.turn {
+		p.turnsWaiting.Add(int32(d))
+		return
 	}
+	p.sh.st.parked.Add(d)
+}
+
+// turnPastMemory parks for memory a connection waiting its turn while
+// memory is over the bound (read, it would be parked at once): counted and
+// logged as the others, handed back with them. Its wait was not idleness.
+func (p *parking) turnPastMemory(gc *gconn) {
+	p.count(gc, -1)
+	gc.park.turn = false
+	p.count(gc, 1)
+	gc.touch()
+	p.sh.parkLog.parked(p.sh.log, p.sh.cfg.MaxMemory, p.sh.st.memory.Load(), p.sh.st.parked.Load())
 }
 
 func (p *parking) remove(gc *gconn) {
@@ -137,10 +154,11 @@ func (p *parking) closeConn(gc *gconn, r CloseReason, err error, why string, att
 	gc.done(r, err)
 }
 
-// readmitReady enrolls back any that holds nothing and, once memory is low,
-// the others: of those waiting their turn, turnsPerCheck while contended.
+// readmitReady enrolls back any that holds nothing; once memory is low,
+// those parked for it; and those waiting their turn, turnsPerCheck while
+// contended, unless memory is over the bound, which parks them for it.
 func (p *parking) readmitReady() {
-	low := p.sh.memoryLow()
+	low, over := p.sh.memoryLow(), p.sh.memoryOver()
 	contended := p.turns.check()
 	n, turns := 0, 0
 	for gc := range p.set {
@@ -149,7 +167,10 @@ func (p *parking) readmitReady() {
 		}
 		switch {
 		case gc.out.n == 0:
-		case !low:
+		case gc.park.turn && over:
+			p.turnPastMemory(gc)
+			continue
+		case !gc.park.turn && !low:
 			continue
 		case !gc.park.turn, !contended:
 		case turns < turnsPerCheck:
@@ -195,6 +216,9 @@ func (p *parking) readmit(gc *gconn) {
 		p.restore(gc)
 		return
 	}
+	if ch != nil {
+		p.sh.unanswered.Add(1)
+	}
 	p.sh.awaiting.Go(func() { p.await(gc, n, ch) })
 }
 
@@ -214,7 +238,13 @@ func (p *parking) await(gc *gconn, n uint64, ch <-chan gnet.RegisteredResult) {
 	}
 	select {
 	case <-ch:
+		p.sh.unanswered.Done()
 	case <-p.sh.ran:
+		// gnet stopped by itself (a stop waits for the answer), or no
+		// enroll was made (ch is nil).
+		if ch != nil {
+			p.sh.unanswered.Done()
+		}
 		toFinisher()
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/upcase-gnet/upcase-gnet/engine"
+	"github.com/upcase-gnet/upcase-gnet/internal/testkit"
 )
 
 // TestGnetParkLateEnrollResult: the result of a parked connection's enroll
@@ -214,5 +215,70 @@ func TestGnetStopDuringUnpark(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Open != 0 {
 		t.Errorf("Open %d after the stop, want 0: %+v", st.Open, st)
+	}
+}
+
+// TestGnetStopAsUnparkEnrolls: the engine is asked to stop just as a parked
+// connection's enroll begins (the hook holds the loop there until the stop
+// has begun, the ordering a loaded machine makes). gnet drops the tasks
+// queued behind its shutdown, and an enroll's dropped task left gnet's
+// duplicate of the socket open for ever: the finisher's reset or EOF never
+// reached the client, which stalled. The stop must wait for gnet's answer
+// first, and the client must see the end of its echo.
+func TestGnetStopAsUnparkEnrolls(t *testing.T) {
+	// Not parallel: its client fills socket buffers by the ten MiB, which
+	// the kernel's TCP memory shares with the memory tests beside it.
+	const maxMemory = 4 << 20
+	var (
+		clientAddr atomic.Value
+		armed      atomic.Bool // the client is parked past max-memory
+		once       sync.Once
+		srv        *Server
+		stop       func()
+	)
+	hooks := &parkHooks{
+		enrolling: func(remote net.Addr) {
+			if a, _ := clientAddr.Load().(string); !armed.Load() || remote.String() != a {
+				return
+			}
+			once.Do(func() {
+				go stop()
+				// On the loop: the stop goes as far as it can without it.
+				if !testkit.Poll(stallTimeout, func() bool { return srv.eng.(*gnetEngine).stopping.Load() }) {
+					t.Error("the stop did not begin")
+				}
+			})
+		},
+	}
+	srv, stop = startServer(t, engine.Gnet, Config{MaxMemory: maxMemory, DrainTimeout: 5 * time.Second, park: hooks})
+	c := dialSmallReceive(t, srv, 4096)
+	clientAddr.Store(c.LocalAddr().String())
+	p := randomPayload(4 * maxMemory)
+	var client sync.WaitGroup
+	defer client.Wait()
+	defer c.Close()
+	wrote := make(chan error, 1)
+	client.Go(func() {
+		_, err := writeAll(c, p, 0, 64<<10, stallTimeout)
+		wrote <- err
+	})
+	waitStats(t, srv, "the client parked past max-memory", func(s Stats) bool { return s.Parked == 1 })
+	armed.Store(true)
+
+	// It reads: its replies drain, and with nothing held it is handed back,
+	// which begins the stop.
+	got, rerr := readAll(c, p, stallTimeout, nil)
+	select {
+	case <-srv.Done():
+	case <-time.After(stallTimeout):
+		t.Fatal("the server did not stop")
+	}
+	if rerr != nil && !errors.Is(rerr, syscall.ECONNRESET) {
+		t.Errorf("the client after %d bytes back: %v, want the end of its echo", got, rerr)
+	}
+	c.Close()
+	<-wrote
+	if st := srv.Stats(); st.Open != 0 || st.Undelivered != 0 || st.BytesIn != uint64(got) || st.BytesOut != uint64(got) {
+		t.Errorf("after the stop: %+v; the client received %d: want every byte read written back and received", st, got)
 	}
 }

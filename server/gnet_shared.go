@@ -21,10 +21,15 @@ type gshared struct {
 	stopping atomic.Bool   // a graceful stop has begun
 	ran      chan struct{} // closed when gnet.Run has returned
 
-	fin       finishers
-	awaiting  sync.WaitGroup // readmits waiting for gnet's answer (parking.await)
-	parkLog   parkLog
-	turnWaits atomic.Int64 // backlogged connections sent to wait their turn
+	fin      finishers
+	awaiting sync.WaitGroup // readmits waiting for gnet's answer (parking.await)
+	// unanswered: readmits gnet has not answered yet. A stop waits for them
+	// before it stops gnet, which drops the tasks queued behind its
+	// shutdown: a dropped enroll would leave gnet's duplicate of the socket
+	// open, and its client would never see the end of its echo.
+	unanswered sync.WaitGroup
+	parkLog    parkLog
+	turnWaits  atomic.Int64 // backlogged connections sent to wait their turn
 }
 
 func newShared(cfg *Config, st *counters) *gshared {

@@ -200,3 +200,51 @@ func TestGnetLoneClientTakesNoTurns(t *testing.T) {
 		t.Errorf("a client alone on its loop waited %d times for its turn, want never", n)
 	}
 }
+
+// TestGnetTurnPastMemory: a backlogged connection waiting for its turn when
+// memory is past seven eighths of MaxMemory is still handed back, and past
+// the bound it is parked for memory, counted in Parked. Before, turns were
+// handed back only once memory was low: a connection whose turn ended
+// within the last eighth waited uncounted for memory that never freed, and
+// Parked stayed short of the clients the server had stopped reading (the
+// memory cap case failed so now and then). Its turns step 32 KiB at a time
+// through the last eighth of a 1 MiB bound, so one ends there.
+func TestGnetTurnPastMemory(t *testing.T) {
+	t.Parallel()
+	const maxMemory = 1 << 20
+	srv, _ := startServer(t, engine.Gnet, Config{Loops: 1, MaxMemory: maxMemory})
+	heavy := dialSmallReceive(t, srv, 4096)
+	var client sync.WaitGroup
+	defer client.Wait()
+	defer heavy.Close()
+	client.Go(func() { _, _ = writeAll(heavy, randomPayload(8*maxMemory), 0, 64<<10, stallTimeout) })
+
+	// A light client's traffic makes the loop contended: the heavy one
+	// waits for turns.
+	light := dial(t, srv)
+	done := make(chan struct{})
+	stopLight := sync.OnceFunc(func() { close(done) })
+	defer stopLight()
+	client.Go(func() {
+		msg := []byte("capitalize this!")
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err := ping(light, msg); err != nil {
+				t.Errorf("the light client: %v", err)
+				return
+			}
+		}
+	})
+	st := waitStats(t, srv, "the heavy client parked past max-memory", func(s Stats) bool { return s.Parked == 1 })
+	stopLight()
+	if n := srv.eng.(*gnetEngine).turnWaits.Load(); n == 0 {
+		t.Errorf("the heavy client never waited for its turn: the test proves nothing (%+v)", st)
+	}
+	if st.Memory <= maxMemory {
+		t.Errorf("parked with %d bytes of memory, within the %d bound", st.Memory, maxMemory)
+	}
+}
