@@ -172,9 +172,10 @@ func run(t testing.TB, env []string, args ...string) (stdout, stderr string, cod
 // input.
 func runInput(t testing.TB, env []string, stdin []byte, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	bin := binary(t) // before the clock starts: a cold build is slow
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)

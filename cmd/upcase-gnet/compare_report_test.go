@@ -26,9 +26,10 @@ var remoteRef = regexp.MustCompile(`(?i)\b(src|href|xlink:href|action)\s*=\s*["'
 func TestCompareWritesReport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	bin := plainBinary(t) // before the clock starts: a cold build is slow
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, plainBinary(t), "compare", "--series", "pingpong-2",
+	cmd := exec.CommandContext(ctx, bin, "compare", "--series", "pingpong-2",
 		"--duration", "700ms", "--warmup", "300ms", "--out", dir, "-q")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("compare: %v\n%s", err, out)
