@@ -102,10 +102,12 @@ func (c *counters) admit(max int) bool {
 	return true
 }
 
-// finish gives back a slot taken by admit and counts why it closed.
+// finish counts why a connection closed and gives back the slot admit
+// took, in that order: snapshot reads Open first, so that a snapshot with
+// no connection open counts every one closed.
 func (c *counters) finish(r CloseReason) {
-	c.open.Add(-1)
 	c.close(r)
+	c.open.Add(-1)
 }
 
 // snapshot returns the counters as Stats.
