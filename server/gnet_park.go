@@ -22,10 +22,8 @@ type parking struct {
 	turns *turns
 	set   map[*gconn]struct{}
 
-	n atomic.Int32 // len(set), for the sweeper
-	// turnsWaiting: of them, those waiting their turn, which the sweeper
-	// hands back whatever memory holds.
-	turnsWaiting atomic.Int32
+	n            atomic.Int32  // len(set), for the sweeper
+	turnsWaiting atomic.Int32  // of them, those waiting their turn
 	kick         chan struct{} // the set is no longer empty
 	retry        atomic.Bool   // a readmit failed for want of a descriptor
 }
@@ -123,9 +121,8 @@ func (p *parking) count(gc *gconn, d int64) {
 	p.sh.st.parked.Add(d)
 }
 
-// turnPastMemory parks for memory a connection waiting its turn while
-// memory is over the bound (read, it would be parked at once): counted and
-// logged as the others, handed back with them. Its wait was not idleness.
+// turnPastMemory parks for memory one waiting its turn past the bound (read,
+// it would be at once): counted and logged as the others, not idle.
 func (p *parking) turnPastMemory(gc *gconn) {
 	p.count(gc, -1)
 	gc.park.turn = false

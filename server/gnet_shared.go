@@ -23,10 +23,8 @@ type gshared struct {
 
 	fin      finishers
 	awaiting sync.WaitGroup // readmits waiting for gnet's answer (parking.await)
-	// unanswered: readmits gnet has not answered yet. A stop waits for them
-	// before it stops gnet, which drops the tasks queued behind its
-	// shutdown: a dropped enroll would leave gnet's duplicate of the socket
-	// open, and its client would never see the end of its echo.
+	// unanswered: readmits gnet has not answered; a stop waits for them, as
+	// gnet drops the enrolls behind its shutdown and their sockets stay open.
 	unanswered sync.WaitGroup
 	parkLog    parkLog
 	turnWaits  atomic.Int64 // backlogged connections sent to wait their turn
