@@ -612,26 +612,35 @@ func testGracefulStop(t *testing.T, e engine.Name) {
 	startServer(t, e, Config{Address: srv.Addr().String()})
 }
 
-// testIdleTimeout: with IdleTimeout 200ms, a silent client is closed as idle
-// no sooner than that, while a client that keeps talking is not.
+// testIdleTimeout: with IdleTimeout 1s, a silent client is closed as idle
+// no sooner than that, while a client that keeps talking meanwhile, dialled
+// first, is not. The timeout is long beside the active client's pings, 50ms
+// apart: a loaded machine that keeps the test off the CPU for 200ms
+// closed it, rightly, when the timeout was 200ms.
 func testIdleTimeout(t *testing.T, e engine.Name) {
-	const idle = 200 * time.Millisecond
+	const idle = time.Second
 	srv, _ := startServer(t, e, Config{IdleTimeout: idle})
 	active := dial(t, srv)
 
-	// The active client talks every 20ms for 5 idle timeouts.
+	// The active client talks every 50ms until the silent client is
+	// closed: for longer than the idle timeout.
+	silentClosed := make(chan struct{})
 	activeErr := make(chan error, 1)
 	go func() {
-		tick := time.NewTicker(idle / 10)
+		tick := time.NewTicker(idle / 20)
 		defer tick.Stop()
-		for i := range 50 {
+		for i := 0; ; i++ {
 			if err := ping(active, []byte(fmt.Sprintf("ping %02d", i))); err != nil {
 				activeErr <- err
 				return
 			}
-			<-tick.C
+			select {
+			case <-silentClosed:
+				activeErr <- nil
+				return
+			case <-tick.C:
+			}
 		}
-		activeErr <- nil
 	}()
 
 	dialed := time.Now()
@@ -645,6 +654,7 @@ func testIdleTimeout(t *testing.T, e engine.Name) {
 		t.Fatalf("silent client: read %d bytes, %v; want it closed", n, err)
 	}
 	waitStats(t, srv, "one idle close", func(s Stats) bool { return s.Closed[ClosedIdle] == 1 })
+	close(silentClosed)
 
 	if err := <-activeErr; err != nil {
 		t.Fatalf("active client: %v", err)
