@@ -35,8 +35,8 @@ type conformanceCase struct {
 // alone lets a timed test run with no other test of the package, which
 // hold it shared. With the race detector on 2 shared cores, a hundred busy
 // goroutines of other tests can keep a test's own goroutine off the CPU for
-// longer than a 200ms idle timeout, which would fake the very timeouts a
-// timed test looks for.
+// hundreds of milliseconds, which would fake the very timeouts a timed test
+// looks for (a loaded machine can too: its timeouts are long besides).
 var alone sync.RWMutex
 
 // runAlone runs a timed test alone; runShared any other.
