@@ -391,7 +391,7 @@ func raceDetector() bool {
 
 // idleStackChild is the child of TestGoroutineIdleStack.
 func idleStackChild(t *testing.T) {
-	const conns = 200
+	const conns = 1000 // StackInuse moves by 32 KiB spans: 33 B a connection
 	// stackPerConn is the stack that conns connections to addr hold once
 	// each has had one round trip. They stay open, and every server
 	// serving, until the end: a goroutine that ends leaves its stack to
