@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,3 +149,14 @@ func roundTrip(t *testing.T, conn net.Conn, p testkit.Stream, chunk int) {
 
 // ping writes msg and reads exactly its reply, leaving the connection open.
 func ping(conn net.Conn, msg []byte) error { return testkit.Ping(conn, msg, stallTimeout) }
+
+// writeInBackground sends p on c, 64 KiB a write, from a goroutine counted
+// in client, and returns the channel its error comes on.
+func writeInBackground(client *sync.WaitGroup, c net.Conn, p testkit.Stream) <-chan error {
+	wrote := make(chan error, 1)
+	client.Go(func() {
+		_, err := writeAll(c, p, 0, 64<<10, stallTimeout)
+		wrote <- err
+	})
+	return wrote
+}

@@ -257,11 +257,7 @@ func TestGnetStopAsUnparkEnrolls(t *testing.T) {
 	var client sync.WaitGroup
 	defer client.Wait()
 	defer c.Close()
-	wrote := make(chan error, 1)
-	client.Go(func() {
-		_, err := writeAll(c, p, 0, 64<<10, stallTimeout)
-		wrote <- err
-	})
+	wrote := writeInBackground(&client, c, p)
 	waitStats(t, srv, "the client parked past max-memory", func(s Stats) bool { return s.Parked == 1 })
 	armed.Store(true)
 

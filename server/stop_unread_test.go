@@ -32,11 +32,7 @@ func TestStopWithInputUnread(t *testing.T) {
 			var client sync.WaitGroup
 			defer client.Wait()
 			defer c.Close()
-			wrote := make(chan error, 1)
-			client.Go(func() {
-				_, err := writeAll(c, p, 0, 64<<10, stallTimeout)
-				wrote <- err
-			})
+			wrote := writeInBackground(&client, c, p)
 			waitStats(t, srv, "the server no longer reading the client", func(s Stats) bool {
 				if e == engine.Gnet {
 					return s.Parked == 1
